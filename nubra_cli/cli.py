@@ -48,10 +48,10 @@ def _root(
 register_all(app)
 
 
-def _error_line(message: str) -> None:
-    """Write one error line to stderr; the only place the wrapper prints."""
+def _error_line(message: str, prefix: str = "error: ") -> None:
+    """Write one line to stderr; the only place the wrapper prints."""
     try:
-        sys.stderr.write(f"nubra: error: {message}\n")
+        sys.stderr.write(f"nubra: {prefix}{message}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -59,21 +59,27 @@ def _error_line(message: str) -> None:
 
 def run(args: list[str] | None = None) -> int:
     """Run the CLI and return its exit code: the one place failures become exit codes."""
-    import click
+    from typer.exceptions import TyperException
 
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="nubra", standalone_mode=False)
-    except click.exceptions.Exit as exit_:
-        return exit_.exit_code
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        _error_line("interrupted")
+    except TyperException as error:  # usage errors: bad options and values
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:
+            _error_line(error.format_message())
+        return int(error.exit_code)
+    except typer.Abort:
+        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
     except NubraError as error:
-        _error_line(str(error))
+        if error.exit_code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+            _error_line(str(error), prefix="")
+        else:
+            _error_line(str(error))
         return error.exit_code
     except BrokenPipeError:
         return _quiet_after_broken_pipe()

@@ -57,7 +57,9 @@ def environment_name(explicit: str | None, environ: Mapping[str, str] | None = N
     return name
 
 
-def resolve_endpoints(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> Endpoints:
+def resolve_endpoints(
+    explicit: str | None = None, environ: Mapping[str, str] | None = None
+) -> Endpoints:
     """The endpoints of the chosen environment, with the URL variables applied."""
     environ = os.environ if environ is None else environ
     base = _DEFAULTS[environment_name(explicit, environ)]

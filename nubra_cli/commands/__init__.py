@@ -7,9 +7,9 @@ import typer
 
 def register_all(app: typer.Typer) -> None:
     """Attach every subcommand to the root app."""
-    from nubra_cli.commands import watch
+    import nubra_cli.commands.watch as watch_command
 
-    app.command("watch")(watch.watch)
+    app.command("watch")(watch_command.watch)
     _register_optional(app)
 
 

@@ -17,7 +17,7 @@ from nubra_cli.wire.fields import (
     ORDER_FIELDS,
     TRADE_FIELDS,
 )
-from nubra_cli.wire.order_pb2 import Order
+from nubra_cli.wire.order_pb2 import AlgoParams, Order
 
 #: An event as emitted: `kind` first, then every field of its kind (None when unset).
 Event = dict[str, AnyValue]
@@ -58,6 +58,7 @@ def classify_text(text: str) -> TextKind:
 
 
 def _enum_names(field: FieldDescriptor) -> dict[int, str]:
+    assert field.enum_type is not None
     return {value.number: value.name for value in field.enum_type.values}
 
 
@@ -72,10 +73,7 @@ def _submessage_fields(message: Message, names: tuple[str, ...]) -> dict[str, An
 
 _ENUMS: Final[dict[str, dict[int, str]]] = {
     field.full_name: _enum_names(field)
-    for descriptor in (
-        Order.DESCRIPTOR,
-        Order.DESCRIPTOR.fields_by_name["algo_params"].message_type,
-    )
+    for descriptor in (Order.DESCRIPTOR, AlgoParams.DESCRIPTOR)
     for field in descriptor.fields
     if field.enum_type is not None
 }

@@ -1,0 +1,1 @@
+"""Where events go: JSON lines on stdout, or the live Rich table."""
