@@ -105,7 +105,7 @@ def message_cell(row: OrderRow) -> Text:
 
 
 def age_text(seconds: float | None) -> str:
-    """The age of the last event in seconds, minutes, then hours, so an idle table redraws rarely."""
+    """The age of the last event, coarser as it grows, so an idle table redraws rarely."""
     if seconds is None:
         return "no events yet"
     whole = max(0, int(seconds))
