@@ -16,7 +16,7 @@ def exponential_backoff(
     jitter: float = 0.5,
     rng: random.Random | None = None,
 ) -> Iterator[float]:
-    """Yield `initial * factor**n`, capped, each spread by up to ±`jitter` of itself.
+    """Yield `initial * factor**n`, spread by up to ±`jitter` of itself, never above `cap`.
 
     Jitter keeps thousands of clients from reconnecting in lockstep after a broker outage.
     """
@@ -24,5 +24,5 @@ def exponential_backoff(
     delay = initial
     while True:
         spread = delay * jitter
-        yield max(0.0, min(cap, delay + rng.uniform(-spread, spread)))
+        yield rng.uniform(max(0.0, delay - spread), min(cap, delay + spread))
         delay = min(cap, delay * factor)

@@ -7,9 +7,11 @@ import typer
 
 def register_all(app: typer.Typer) -> None:
     """Attach every subcommand to the root app."""
+    import nubra_cli.commands.schema as schema_command
     import nubra_cli.commands.watch as watch_command
 
     app.command("watch")(watch_command.watch)
+    app.command("schema")(schema_command.schema)
     _register_optional(app)
 
 

@@ -129,7 +129,8 @@ def _complete(credentials: Credentials) -> Credentials:
         listed = ", ".join(names.get(name, name) for name in missing)
         extra = " or pass --totp CODE" if "NUBRA_TOTP_SECRET" in missing else ""
         raise ConfigError(
-            f"{listed} not set and no terminal to ask on: set it in the environment or .env{extra}"
+            f"{listed} not set, and there is no terminal to ask on: "
+            f"set {'them' if len(missing) > 1 else 'it'} in the environment or .env{extra}"
         )
     if "NUBRA_PHONE" in missing:
         phone = typer.prompt("Phone number registered with Nubra").strip()

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import select
+import stat
 from typing import IO, Any
 
 import orjson
+
+
+def _pipe_poller(stream: IO[bytes]) -> select.poll | None:
+    """A poller that reports when the reader of a pipe has gone, or None for files and terminals."""
+    try:
+        fd = stream.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return None
+    except (OSError, ValueError, AttributeError):
+        return None
+    poller = select.poll()
+    poller.register(fd, select.POLLERR | select.POLLHUP)
+    return poller
 
 
 class JsonLinesSink:
@@ -13,14 +29,14 @@ class JsonLinesSink:
     def __init__(self, stream: IO[bytes], flush: bool = True) -> None:
         self._stream = stream
         self._flush = flush
+        self._pipe = _pipe_poller(stream)
 
     def write(self, event: dict[str, Any]) -> None:
         self._stream.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
         if self._flush:
             self._stream.flush()
 
-    def connection(self, state: str) -> None:
-        """JSON output carries events only; connection news goes to stderr elsewhere."""
-
     def idle(self) -> None:
-        """Nothing to redraw."""
+        """On a quiet tick, notice a reader that went away (`| head -1`) instead of waiting."""
+        if self._pipe is not None and self._pipe.poll(0):
+            raise BrokenPipeError("the reader of stdout has gone")
