@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from nubra_cli.output.table import TableSink
@@ -269,3 +270,29 @@ def test_leaving_the_context_keeps_the_final_table_and_restores_stdout() -> None
     final_frame = console.file.getvalue().rsplit("\x1b[2K", 1)[1]
     assert all(f"SYM{n} " in final_frame for n in range(30))  # every row, not only those that fit
     assert "not shown" not in final_frame
+
+
+def test_styles_land_on_their_cells() -> None:
+    sink = fed(
+        list(golden_events().values()), is_prod=False, console=make_console(color_system="standard")
+    )
+    text = shown(sink)
+    for coloured in (
+        "\x1b[1;32mBUY\x1b[0m",
+        "\x1b[1;31mSELL\x1b[0m",
+        "\x1b[1;32mFILLED\x1b[0m",
+        "\x1b[33mCANCELLED\x1b[0m",
+        "\x1b[1;31mREJECTED\x1b[0m",
+        "\x1b[35mTRIGGERED\x1b[0m",
+        "\x1b[31mRMS: price outside circuit band\x1b[0m",
+        "\x1b[2mCancelled by user\x1b[0m",
+    ):
+        assert coloured in text
+
+
+def test_wide_symbols_are_cut_with_an_ellipsis_by_cell_width() -> None:
+    sink = fed([order(1, display_name="日本株" * 10)], is_prod=False, console=make_console(40))
+    text = shown(sink)
+    (row,) = body_lines(text)
+    assert "…" in row and "日本株" in row
+    assert max(cell_len(line) for line in text.splitlines()) <= 40

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from nubra_cli.output import cells
+from nubra_cli.output.columns import COLUMNS, DROP_ORDER, layout
 from nubra_cli.output.orderbook import OrderBook, OrderRow
-from nubra_cli.output.table import COLUMNS, DROP_ORDER, layout
 
 
 @pytest.mark.parametrize(
@@ -53,10 +53,10 @@ def test_short_names(value: str | int | None, short: str) -> None:
 
 def test_status_and_side_colours() -> None:
     row = OrderRow("order", status="ORDER_STATUS_REJECTED", side="ORDER_SIDE_BUY")
-    assert cells.status_cell(row).style == "bold red"
-    assert cells.side_cell(row).style == "bold green"
-    assert cells.status_cell(OrderRow("order", status=42)).style == ""
-    assert cells.message_cell(OrderRow("order", status="ORDER_STATUS_REJECTED")).style == "red"
+    assert cells.status_cell(row) == ("REJECTED", "bold red")
+    assert cells.side_cell(row) == ("BUY", "bold green")
+    assert cells.status_cell(OrderRow("order", status=42)) == ("42", "")
+    assert cells.message_cell(OrderRow("order", status="ORDER_STATUS_REJECTED")) == ("", "red")
 
 
 def test_market_order_price_and_unknown_quantity() -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from typing import Final
 
-from rich.text import Text
-
 from nubra_cli.output.orderbook import OrderRow
+
+#: A cell's text with the one style it is drawn in (a plain string is unstyled).
+Styled = tuple[str, str]
 
 #: Styles of the statuses by their short name; anything else is shown unstyled.
 STATUS_STYLES: Final[dict[str, str]] = {
@@ -70,14 +71,14 @@ def short_name(value: str | int | None) -> str:
     return value
 
 
-def status_cell(row: OrderRow) -> Text:
+def status_cell(row: OrderRow) -> Styled:
     name = short_name(row.status)
-    return Text(name, style=STATUS_STYLES.get(name, ""))
+    return name, STATUS_STYLES.get(name, "")
 
 
-def side_cell(row: OrderRow) -> Text:
+def side_cell(row: OrderRow) -> Styled:
     name = short_name(row.side)
-    return Text(name, style=SIDE_STYLES.get(name, ""))
+    return name, SIDE_STYLES.get(name, "")
 
 
 def qty_cell(row: OrderRow) -> str:
@@ -99,9 +100,8 @@ def last_fill_cell(row: OrderRow) -> str:
     return f"{row.last_fill_qty} @ {rupees(row.last_fill_price)}"
 
 
-def message_cell(row: OrderRow) -> Text:
-    style = "red" if short_name(row.status) == "REJECTED" else "dim"
-    return Text(row.message or "", style=style)
+def message_cell(row: OrderRow) -> Styled:
+    return row.message or "", "red" if short_name(row.status) == "REJECTED" else "dim"
 
 
 def age_text(seconds: float | None) -> str:

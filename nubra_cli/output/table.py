@@ -9,96 +9,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import islice
 from types import TracebackType
 from typing import Final
 
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console, Group, JustifyMethod, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from nubra_cli.output import cells
-from nubra_cli.output.orderbook import DEFAULT_MAX_ROWS, OrderBook, OrderRow
+from nubra_cli.output.columns import grid
+from nubra_cli.output.orderbook import DEFAULT_MAX_ROWS, OrderBook
 from nubra_cli.wire import Event
-
-Cell = str | Text
 
 PROD_STYLE: Final = "bold white on red"
 CALM_STYLE: Final = "bold cyan"
 #: Connection states by their first word; any other state is shown in yellow (in progress).
 CONNECTION_STYLES: Final[dict[str, str]] = {"connected": "green", "stalled": "bold red"}
 
-#: Lines around the rows: title, header, rule, status line, caption, and one spare.
+#: Lines around the rows: title, header, rule, caption, status line, and one spare.
 _CHROME_LINES: Final = 6
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One table column; `min_width` set means it may shrink (with an ellipsis) to that width."""
-
-    name: str
-    header: str
-    cell: Callable[[OrderRow], Cell]
-    justify: JustifyMethod = "left"
-    min_width: int | None = None
-    max_width: int | None = None
-
-
-COLUMNS: Final = (
-    Column("time", "Time", lambda row: cells.clock_time(row.last_modified)),
-    Column("symbol", "Symbol", lambda row: row.symbol or "", min_width=12, max_width=28),
-    Column("side", "Side", cells.side_cell),
-    Column("status", "Status", cells.status_cell),
-    Column("qty", "Filled", cells.qty_cell, justify="right"),
-    Column("price", "Price", cells.price_cell, justify="right"),
-    Column("avg", "Avg", lambda row: cells.rupees(row.avg_price), justify="right"),
-    Column("last_fill", "Last fill", cells.last_fill_cell, justify="right"),
-    Column("tag", "Tag", lambda row: row.tag or "", min_width=8, max_width=16),
-    Column("message", "Message", cells.message_cell, min_width=16, max_width=60),
-)
-
-#: Which columns go first when the terminal is too narrow; the rest always stay.
-DROP_ORDER: Final = ("message", "tag", "avg", "last_fill", "time", "price")
-#: Which shrinkable columns get spare width first.
-_GROW_ORDER: Final = ("symbol", "tag", "message")
-
-
-def _table_overhead(columns: int) -> int:
-    """Width taken by padding and separators (show_edge and pad_edge off, right padding 1)."""
-    return max(0, 2 * (columns - 1))
-
-
-def layout(natural: dict[str, int], width: int) -> dict[str, int]:
-    """The columns to show and their widths: drop by `DROP_ORDER` until the rest fit `width`."""
-    shown = [column for column in COLUMNS if column.name in natural]
-    floor = {
-        column.name: min(natural[column.name], column.min_width or natural[column.name])
-        for column in shown
-    }
-    for name in DROP_ORDER:
-        if sum(floor[c.name] for c in shown) + _table_overhead(len(shown)) <= width:
-            break
-        shown = [column for column in shown if column.name != name]
-    widths = {column.name: floor[column.name] for column in shown}
-    spare = width - sum(widths.values()) - _table_overhead(len(shown))
-    by_name = {column.name: column for column in shown}
-    for name in _GROW_ORDER:
-        column = by_name.get(name)
-        if column is None or spare <= 0:
-            continue
-        ceiling = min(natural[name], column.max_width or natural[name])
-        grow = max(0, min(spare, ceiling - widths[name]))
-        widths[name] += grow
-        spare -= grow
-    return widths
-
-
-def _width(cell: Cell) -> int:
-    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
 class TableSink:
@@ -195,38 +125,24 @@ class TableSink:
         if fit_height:
             room = min(room, max(1, self.console.height - _CHROME_LINES))
         rows = list(islice(book.newest_first(), room))
-        grid = {column.name: [column.cell(row) for row in rows] for column in COLUMNS}
-        natural = {
-            column.name: max([cell_len(column.header), *map(_width, grid[column.name])])
-            for column in COLUMNS
-        }
-        widths = layout(natural, self.console.width)
-        table = Table(
-            title=self._title(),
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            pad_edge=False,
-            padding=(0, 1, 0, 0),
-            header_style="bold",
-            caption=self._caption(len(book) - len(rows)),
-        )
-        for column in COLUMNS:
-            if column.name in widths:
-                table.add_column(
-                    column.header,
-                    justify=column.justify,
-                    width=widths[column.name],
-                    no_wrap=True,
-                    overflow="ellipsis",
-                )
-        for index in range(len(rows)):
-            table.add_row(*(grid[name][index] for name in widths))
-        return Group(table, self._status_line(self._age(now)))
+        width = self.console.width
+        lines, grid_width = grid(rows, width)
+        parts: list[RenderableType] = [self._title(min(width, max(grid_width, 40))), *lines]
+        caption = self._caption(len(book) - len(rows))
+        if caption:
+            parts.append(Text(caption, style="dim italic", no_wrap=True, overflow="ellipsis"))
+        parts.append(self._status_line(self._age(now)))
+        return Group(*parts)
 
-    def _title(self) -> Text:
+    def _title(self, width: int) -> Text:
+        """The environment, centred over the grid; PROD on red across its whole width."""
         if self.is_prod:
-            return Text(f" {self.env_label} — LIVE MONEY ", style=PROD_STYLE)
-        return Text(self.env_label, style=CALM_STYLE)
+            text, style = f" {self.env_label} — LIVE MONEY ", PROD_STYLE
+        else:
+            text, style = self.env_label, CALM_STYLE
+        title = Text(text.center(width), style=style, no_wrap=True, overflow="ellipsis")
+        title.truncate(width, overflow="ellipsis")
+        return title
 
     def _caption(self, hidden: int) -> str | None:
         if not self.book.events:
