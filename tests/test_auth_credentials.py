@@ -1,4 +1,4 @@
-"""Credentials from the environment and `.env`: precedence, fallbacks, and errors that name the cause."""
+"""Credentials from the environment and `.env`: precedence, fallbacks, errors naming the cause."""
 
 from __future__ import annotations
 
@@ -11,8 +11,16 @@ from nubra_cli.auth.credentials import normalize_totp_secret, validate_totp_code
 from nubra_cli.errors import ConfigError
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-CLEARED = ("NUBRA_PHONE", "NUBRA_TOTP_SECRET", "NUBRA_MPIN", "NUBRA_ENV", "NUBRA_API_URL",
-           "NUBRA_WS_URL", "PHONE_NO", "MPIN")  # fmt: skip
+CLEARED = (
+    "NUBRA_PHONE",
+    "NUBRA_TOTP_SECRET",
+    "NUBRA_MPIN",
+    "NUBRA_ENV",
+    "NUBRA_API_URL",
+    "NUBRA_WS_URL",
+    "PHONE_NO",
+    "MPIN",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +141,7 @@ def test_repr_never_shows_secrets() -> None:
         ("9876543210", "******3210"),
         ("+91 98765 43210", "*********3210"),
         ("123", "***"),
-    ],  # fmt: skip
+    ],
 )
 def test_mask_phone(phone: str, masked: str) -> None:
     assert mask_phone(phone.replace(" ", "")) == masked

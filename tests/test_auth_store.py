@@ -14,8 +14,16 @@ from nubra_cli.errors import ConfigError
 
 UAT = "https://uatapi.nubra.io"
 SIM = "http://127.0.0.1:8765"
-CLEARED = ("NUBRA_PHONE", "NUBRA_TOTP_SECRET", "NUBRA_MPIN", "NUBRA_ENV", "NUBRA_API_URL",
-           "NUBRA_WS_URL", "PHONE_NO", "MPIN")  # fmt: skip
+CLEARED = (
+    "NUBRA_PHONE",
+    "NUBRA_TOTP_SECRET",
+    "NUBRA_MPIN",
+    "NUBRA_ENV",
+    "NUBRA_API_URL",
+    "NUBRA_WS_URL",
+    "PHONE_NO",
+    "MPIN",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -120,9 +128,14 @@ def test_state_files_hold_no_secret() -> None:
     store.save(session())
     data = json.loads(store.path_for("uat").read_text())
     assert set(data) == {
-        "api_url", "device_id", "auth_token", "session_token", "created_at", "renewed_at",
+        "api_url",
+        "device_id",
+        "auth_token",
+        "session_token",
+        "created_at",
+        "renewed_at",
         "phone_hint",
-    }  # fmt: skip
+    }
     assert "3210" in data["phone_hint"]
     assert "9876543210" not in json.dumps(data)
 

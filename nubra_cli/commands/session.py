@@ -133,12 +133,13 @@ def _complete(credentials: Credentials) -> Credentials:
             f"set {'them' if len(missing) > 1 else 'it'} in the environment or .env{extra}"
         )
     if "NUBRA_PHONE" in missing:
-        phone = typer.prompt("Phone number registered with Nubra").strip()
+        phone = typer.prompt("Phone number registered with Nubra", err=True).strip()
         credentials = replace(credentials, phone=phone.replace(" ", "") or None)
     if "NUBRA_TOTP_SECRET" in missing:
         answer = typer.prompt(
             "TOTP code from your authenticator app (or the base32 TOTP secret)",
             hide_input=True,
+            err=True,
         ).strip()
         if answer.replace(" ", "").isdigit():
             credentials = replace(credentials, totp_code=validate_totp_code(answer))
@@ -146,7 +147,7 @@ def _complete(credentials: Credentials) -> Credentials:
             secret = normalize_totp_secret(answer, "the TOTP secret")
             credentials = replace(credentials, totp_secret=secret)
     if "NUBRA_MPIN" in missing:
-        mpin = typer.prompt("MPIN", hide_input=True).strip()
+        mpin = typer.prompt("MPIN", hide_input=True, err=True).strip()
         credentials = replace(credentials, mpin=mpin or None)
     still = missing_variables(credentials)
     if still:
