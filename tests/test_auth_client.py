@@ -21,14 +21,7 @@ PHONE = "9876543210"
 MPIN = "4321"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 CLEARED = (
-    "NUBRA_PHONE",
-    "NUBRA_TOTP_SECRET",
-    "NUBRA_MPIN",
-    "NUBRA_ENV",
-    "NUBRA_API_URL",
-    "NUBRA_WS_URL",
-    "PHONE_NO",
-    "MPIN",
+    "NUBRA_PHONE NUBRA_TOTP_SECRET NUBRA_MPIN NUBRA_ENV NUBRA_API_URL NUBRA_WS_URL PHONE_NO MPIN"
 )
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -38,7 +31,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """State goes to tmp_path, and no credential leaks in from the real environment."""
     monkeypatch.setenv("NUBRA_HOME", str(tmp_path))
-    for name in CLEARED:
+    for name in CLEARED.split():
         monkeypatch.delenv(name, raising=False)
 
 

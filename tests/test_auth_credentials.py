@@ -12,14 +12,7 @@ from nubra_cli.errors import ConfigError
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 CLEARED = (
-    "NUBRA_PHONE",
-    "NUBRA_TOTP_SECRET",
-    "NUBRA_MPIN",
-    "NUBRA_ENV",
-    "NUBRA_API_URL",
-    "NUBRA_WS_URL",
-    "PHONE_NO",
-    "MPIN",
+    "NUBRA_PHONE NUBRA_TOTP_SECRET NUBRA_MPIN NUBRA_ENV NUBRA_API_URL NUBRA_WS_URL PHONE_NO MPIN"
 )
 
 
@@ -27,7 +20,7 @@ CLEARED = (
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test runs in an empty directory with no credentials in the environment."""
     monkeypatch.setenv("NUBRA_HOME", str(tmp_path / "home"))
-    for name in CLEARED:
+    for name in CLEARED.split():
         monkeypatch.delenv(name, raising=False)
     work = tmp_path / "work"
     work.mkdir()

@@ -18,14 +18,7 @@ MPIN = "4321"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 FULL = Credentials(phone=PHONE, totp_secret=SECRET, mpin=MPIN)
 CLEARED = (
-    "NUBRA_PHONE",
-    "NUBRA_TOTP_SECRET",
-    "NUBRA_MPIN",
-    "NUBRA_ENV",
-    "NUBRA_API_URL",
-    "NUBRA_WS_URL",
-    "PHONE_NO",
-    "MPIN",
+    "NUBRA_PHONE NUBRA_TOTP_SECRET NUBRA_MPIN NUBRA_ENV NUBRA_API_URL NUBRA_WS_URL PHONE_NO MPIN"
 )
 
 
@@ -33,7 +26,7 @@ CLEARED = (
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """State goes to tmp_path, and no credential leaks in from the real environment."""
     monkeypatch.setenv("NUBRA_HOME", str(tmp_path / "home"))
-    for name in CLEARED:
+    for name in CLEARED.split():
         monkeypatch.delenv(name, raising=False)
 
 

@@ -15,14 +15,7 @@ from nubra_cli.errors import ConfigError
 UAT = "https://uatapi.nubra.io"
 SIM = "http://127.0.0.1:8765"
 CLEARED = (
-    "NUBRA_PHONE",
-    "NUBRA_TOTP_SECRET",
-    "NUBRA_MPIN",
-    "NUBRA_ENV",
-    "NUBRA_API_URL",
-    "NUBRA_WS_URL",
-    "PHONE_NO",
-    "MPIN",
+    "NUBRA_PHONE NUBRA_TOTP_SECRET NUBRA_MPIN NUBRA_ENV NUBRA_API_URL NUBRA_WS_URL PHONE_NO MPIN"
 )
 
 
@@ -30,7 +23,7 @@ CLEARED = (
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """State goes to tmp_path, and no credential leaks in from the real environment."""
     monkeypatch.setenv("NUBRA_HOME", str(tmp_path / "home"))
-    for name in CLEARED:
+    for name in CLEARED.split():
         monkeypatch.delenv(name, raising=False)
 
 

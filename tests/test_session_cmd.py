@@ -26,14 +26,7 @@ PHONE = "9988776655"
 MPIN = "4321"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 CLEARED = (
-    "NUBRA_PHONE",
-    "NUBRA_TOTP_SECRET",
-    "NUBRA_MPIN",
-    "NUBRA_ENV",
-    "NUBRA_API_URL",
-    "NUBRA_WS_URL",
-    "PHONE_NO",
-    "MPIN",
+    "NUBRA_PHONE NUBRA_TOTP_SECRET NUBRA_MPIN NUBRA_ENV NUBRA_API_URL NUBRA_WS_URL PHONE_NO MPIN"
 )
 SECRETS = (PHONE, MPIN, SECRET)
 
@@ -77,7 +70,7 @@ class Broker:
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """State in tmp_path, no credentials from the real environment, cwd without a .env."""
     monkeypatch.setenv("NUBRA_HOME", str(tmp_path / "home"))
-    for name in CLEARED:
+    for name in CLEARED.split():
         monkeypatch.delenv(name, raising=False)
     work = tmp_path / "work"
     work.mkdir()
@@ -114,6 +107,13 @@ def nubra(*args: str, input: str | None = None) -> Outcome:
         sys.stdout.flush()
         sys.stderr.flush()
         return Outcome(int(code), out.getvalue().decode(), err.getvalue().decode())
+
+
+def fails(error: Exception) -> Callable[[], httpx.Response]:
+    def answer() -> httpx.Response:
+        raise error
+
+    return answer
 
 
 def assert_clean(outcome: Outcome) -> None:
@@ -248,9 +248,9 @@ def test_wrong_mpin_is_an_auth_failure(broker: Broker, creds: None, tmp_path: Pa
     ("answer", "expected"),
     [
         (lambda: httpx.Response(503, text="maintenance"), "HTTP 503: maintenance"),
-        (lambda: (_ for _ in ()).throw(httpx.ConnectTimeout("slow")), "timeout"),
-        (lambda: (_ for _ in ()).throw(httpx.ConnectError("getaddrinfo failed")), "DNS"),
-        (lambda: (_ for _ in ()).throw(httpx.ConnectError("[SSL] certificate")), "TLS"),
+        (fails(httpx.ConnectTimeout("slow")), "timeout"),
+        (fails(httpx.ConnectError("getaddrinfo failed")), "DNS"),
+        (fails(httpx.ConnectError("[SSL] certificate")), "TLS"),
     ],
 )
 def test_server_and_network_failures(
@@ -303,7 +303,7 @@ def test_logout_forgets_when_the_server_refuses_or_is_down(broker: Broker, creds
     refused = nubra("logout")
     assert refused.code == ExitCode.OK and "HTTP 401" in refused.stderr
     nubra("login")
-    broker.canned["/logout"] = lambda: (_ for _ in ()).throw(httpx.ConnectError("refused"))
+    broker.canned["/logout"] = fails(httpx.ConnectError("refused"))
     down = nubra("logout")
     assert down.code == ExitCode.OK and "the server was not told" in down.stderr
     assert SessionStore().load("uat", "https://uatapi.nubra.io") is None
