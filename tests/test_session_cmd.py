@@ -1,4 +1,4 @@
-"""`nubra login`, `logout` and `status` run in-process through the real exit-code wrapper."""
+"""`nubra login` run in-process through the real exit-code wrapper, against a fake broker."""
 
 from __future__ import annotations
 
@@ -281,55 +281,3 @@ def test_config_errors(broker: Broker, dotenv: str, expected: str) -> None:
     assert expected in done.stderr
     assert broker.calls == []
     assert_clean(done)
-
-
-def test_logout_tells_the_server_and_forgets(broker: Broker, creds: None, tmp_path: Path) -> None:
-    nubra("login")
-    device = json.loads(state_file(tmp_path).read_text())["device_id"]
-    done = nubra("logout")
-    assert done.code == ExitCode.OK
-    assert done.stderr.strip() == "Logged out of UAT; kept session forgotten."
-    assert broker.calls[-1] == "/logout"
-    kept = json.loads(state_file(tmp_path).read_text())
-    assert kept["auth_token"] is None and kept["session_token"] is None
-    assert kept["device_id"] == device
-    again = nubra("logout")
-    assert again.code == ExitCode.OK and "nothing to log out" in again.stderr
-
-
-def test_logout_forgets_when_the_server_refuses_or_is_down(broker: Broker, creds: None) -> None:
-    nubra("login")
-    broker.canned["/logout"] = lambda: httpx.Response(401)
-    refused = nubra("logout")
-    assert refused.code == ExitCode.OK and "HTTP 401" in refused.stderr
-    nubra("login")
-    broker.canned["/logout"] = fails(httpx.ConnectError("refused"))
-    down = nubra("logout")
-    assert down.code == ExitCode.OK and "the server was not told" in down.stderr
-    assert SessionStore().load("uat", "https://uatapi.nubra.io") is None
-
-
-def test_status_before_and_after_login(broker: Broker, creds: None, tmp_path: Path) -> None:
-    before = nubra("status")
-    assert before.code == ExitCode.OK
-    assert "environment: UAT" in before.stdout
-    assert "api_url:     https://uatapi.nubra.io" in before.stdout
-    assert "ws_url:      wss://uatapi.nubra.io/ws" in before.stdout
-    assert "session:     none; run `nubra login`" in before.stdout
-    assert not (tmp_path / "home").exists()
-    nubra("login")
-    after = nubra("status")
-    device = json.loads(state_file(tmp_path).read_text())["device_id"]
-    assert "session:     kept as ******6655 since 20" in after.stdout
-    assert f"device_id:   {device}" in after.stdout
-    assert_clean(after)
-
-
-def test_status_ignores_a_session_kept_for_another_url(
-    broker: Broker, creds: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    nubra("login")
-    monkeypatch.setenv("NUBRA_API_URL", "http://127.0.0.1:9")
-    done = nubra("status")
-    assert "environment: UAT @ http://127.0.0.1:9" in done.stdout
-    assert "none for this URL (the kept one is for https://uatapi.nubra.io)" in done.stdout
