@@ -164,6 +164,7 @@ def test_expired_auth_token_without_secret_says_run_login(broker: FakeBroker) ->
     broker.expire_auth_tokens()
     with pytest.raises(AuthError, match="auth token has expired.*NUBRA_TOTP_SECRET.*nubra login"):
         manager(broker, Credentials(mpin=MPIN)).renew()
+    assert SessionStore().load("uat", UAT.api_url) is None  # dead tokens are forgotten
 
 
 def test_renew_without_mpin_says_run_login(broker: FakeBroker) -> None:

@@ -109,6 +109,7 @@ class SessionManager:
                     token = client.verify_pin(kept.auth_token, creds.mpin, secrets=self._secrets())
             except AuthTokenExpired as error:
                 expired = error
+                self.store.forget(self.endpoints.name)  # dead tokens are no session to show
             except AuthError as error:
                 raise AuthError(f"{error}; then run `nubra login`") from None
             else:
@@ -116,9 +117,11 @@ class SessionManager:
                 return token
         if creds.can_login_unattended:
             try:
-                return self._full_login(allow_typed_code=False).session_token or ""
+                session = self._full_login(allow_typed_code=False)
             except AuthError as error:
                 raise AuthError(f"{error}; then run `nubra login`") from None
+            assert session.session_token is not None
+            return session.session_token
         raise AuthError(self._cannot_renew(kept, expired))
 
     def _full_login(self, *, allow_typed_code: bool) -> KeptSession:
