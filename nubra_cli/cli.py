@@ -13,7 +13,7 @@ import typer
 
 from nubra_cli import __version__
 from nubra_cli.commands import register_all
-from nubra_cli.errors import ExitCode, NubraError
+from nubra_cli.errors import ExitCode, NubraError, ReaderGone
 
 app = typer.Typer(
     name="nubra",
@@ -23,7 +23,7 @@ app = typer.Typer(
     # Pretty tracebacks print local variables, which may hold tokens: never.
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 
 
@@ -75,6 +75,8 @@ def run(args: list[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
+    except ReaderGone:
+        return _quiet_after_broken_pipe()
     except NubraError as error:
         if error.exit_code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
             _error_line(str(error), prefix="")

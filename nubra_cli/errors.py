@@ -61,6 +61,12 @@ class OrderEndedOtherwise(NubraError):
     exit_code = ExitCode.ORDER_ENDED_OTHERWISE
 
 
+class ReaderGone(NubraError):
+    """Whoever read our stdout went away (`nubra watch | head -1`): a normal, quiet end."""
+
+    exit_code = ExitCode.OK
+
+
 class Terminated(NubraError):
     """SIGTERM arrived: stop cleanly."""
 

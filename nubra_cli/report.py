@@ -83,9 +83,9 @@ class StderrReporter:
         kinds = ", ".join(f"{emitted[kind]} {kind}" for kind in ("order", "trade", "basket"))
         errors = stats.wire_errors + stats.server_errors
         parts = [
-            f"{sum(emitted.values())} events ({kinds})",
-            f"{errors} error{'s' * (errors != 1)}",
-            f"{stats.reconnects} reconnect{'s' * (stats.reconnects != 1)}",
+            _plural(sum(emitted.values()), "event") + f" ({kinds})",
+            _plural(errors, "error"),
+            _plural(stats.reconnects, "reconnect"),
         ]
         if stats.duplicates:
             parts.append(f"{stats.duplicates} repeated frames dropped")
@@ -102,3 +102,7 @@ def format_duration(seconds: float) -> str:
         return f"{minutes}m{secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"

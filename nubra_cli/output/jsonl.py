@@ -9,6 +9,8 @@ from typing import IO, Any
 
 import orjson
 
+from nubra_cli.errors import ReaderGone
+
 
 def _pipe_poller(stream: IO[bytes]) -> select.poll | None:
     """A poller that reports when the reader of a pipe has gone, or None for files and terminals."""
@@ -32,11 +34,14 @@ class JsonLinesSink:
         self._pipe = _pipe_poller(stream)
 
     def write(self, event: dict[str, Any]) -> None:
-        self._stream.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
-        if self._flush:
-            self._stream.flush()
+        try:
+            self._stream.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
+            if self._flush:
+                self._stream.flush()
+        except BrokenPipeError:
+            raise ReaderGone("the reader of the output went away") from None
 
     def idle(self) -> None:
         """On a quiet tick, notice a reader that went away (`| head -1`) instead of waiting."""
         if self._pipe is not None and self._pipe.poll(0):
-            raise BrokenPipeError("the reader of stdout has gone")
+            raise ReaderGone("the reader of the output went away")
