@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from conftest import load_samples, sample_bytes
 from e2e import START_NS, expected_events, json_lines, nubra_env, run_nubra, start_nubra
+
 from nubra_cli.events import validate_event
 from nubra_cli.filters import EventFilter
 from nubra_cli.sim import ChaosConfig, SimConfig, Simulator, session_frames
