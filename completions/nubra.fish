@@ -1,0 +1,1 @@
+complete --command nubra --no-files --arguments "(env _NUBRA_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) nubra)" --condition "env _NUBRA_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) nubra"
