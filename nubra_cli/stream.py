@@ -8,6 +8,7 @@ or notice a closed pipe. It never formats output: news goes to an observer.
 
 from __future__ import annotations
 
+import math
 import socket
 import ssl
 import time
@@ -192,7 +193,7 @@ class OrderStream:
         ws.settimeout(config.tick)
         opened = last_heard = clock()
         next_ping = opened + config.ping_interval
-        ping_sent: float | None = None
+        ping_sent = -math.inf  # when the unanswered ping went out; none yet
         received_any = False
 
         def ending(reason: str, renew: bool = False) -> _Ending:
@@ -204,10 +205,10 @@ class OrderStream:
                 opcode, data = ws.recv_data(control_frame=True)
             except websocket.WebSocketTimeoutException:
                 now = clock()
-                if ping_sent is not None and last_heard < ping_sent:
-                    if now - ping_sent > config.pong_timeout:
-                        return ending(f"no answer to ping for {config.pong_timeout:g}s")
-                if now >= next_ping:
+                awaiting_pong = last_heard < ping_sent
+                if awaiting_pong and now - ping_sent > config.pong_timeout:
+                    return ending(f"no answer to ping for {config.pong_timeout:g}s")
+                if now >= next_ping and not awaiting_pong:
                     try:
                         ws.ping()
                     except (OSError, websocket.WebSocketException) as error:
