@@ -6,8 +6,8 @@ from __future__ import annotations
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of one `nubra watch --json` line.
 
-    [bold]Examples[/]
-
+    \b
+    Examples:
       nubra schema > nubra-event.schema.json
       nubra schema | jq '.["$defs"].TradeEvent.required'
     """

@@ -96,8 +96,11 @@ def login(
     Reads NUBRA_PHONE, NUBRA_TOTP_SECRET and NUBRA_MPIN from the environment or ./.env
     (PHONE_NO and MPIN also work); anything missing is asked for on a terminal.
 
-    Example: [bold]nubra login --env uat[/bold], or [bold]nubra login --totp 123456[/bold]
-    with a code from your authenticator app.
+    \b
+    Examples:
+      nubra login                   # UAT, credentials from ./.env
+      nubra login --env prod        # the live account
+      nubra login --totp 123456     # a code from your authenticator app
     """
     from nubra_cli.auth import SessionStore, load_credentials, open_session
     from nubra_cli.settings import resolve_endpoints
@@ -158,7 +161,9 @@ def _complete(credentials: Credentials) -> Credentials:
 def logout(env: EnvOption = None) -> None:
     """End the kept session on the server and forget its tokens here (the device id stays).
 
-    Example: [bold]nubra logout --env uat[/bold]
+    \b
+    Example:
+      nubra logout --env uat
     """
     from nubra_cli.auth import Credentials, SessionStore, open_session
     from nubra_cli.errors import ServerError
@@ -189,7 +194,9 @@ def logout(env: EnvOption = None) -> None:
 def status(env: EnvOption = None) -> None:
     """Show the environment, its endpoints, and whether a session is kept (never a token).
 
-    Example: [bold]nubra status --env prod[/bold]
+    \b
+    Example:
+      nubra status --env prod
     """
     from nubra_cli.auth import SessionStore
     from nubra_cli.settings import resolve_endpoints

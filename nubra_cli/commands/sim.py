@@ -63,14 +63,11 @@ def sim(
     The demo account is public: phone 9000012345, TOTP secret
     NUBRADEMOTOTPSECRETFORSIMULATOR2, MPIN 1234.
 
-    [bold]Examples[/bold]
-
+    \b
+    Examples:
       nubra sim
-
       nubra sim --rate 20 --seed 7 --no-loop
-
       nubra sim --port 0 --ws-port 0 --chaos all --chaos-every 25
-
       # in another terminal, after pasting the export lines:
       NUBRA_PHONE=9000012345 NUBRA_TOTP_SECRET=NUBRADEMOTOTPSECRETFORSIMULATOR2 \\
         NUBRA_MPIN=1234 nubra watch

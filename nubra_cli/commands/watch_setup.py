@@ -21,7 +21,7 @@ from nubra_cli.filters import EventFilter, FilterValueError, parse_statuses
 from nubra_cli.output.jsonl import JsonLinesSink
 from nubra_cli.report import StderrReporter
 from nubra_cli.runner import ExitConditions, Sink, parse_duration, pump
-from nubra_cli.settings import Endpoints, resolve_endpoints
+from nubra_cli.settings import ENVIRONMENTS, Endpoints, resolve_endpoints
 from nubra_cli.stream import OrderStream, StreamConfig, TokenSource
 
 #: Events per second the demo simulator plays: lively, yet readable in a table.
@@ -137,6 +137,8 @@ def _sigterm_stops() -> Iterator[None]:
 
 def run_watch(opts: WatchOptions) -> None:
     """Wire everything together and stream until an exit condition, an error or a signal."""
+    if opts.env is not None and opts.env.strip().lower() not in ENVIRONMENTS:
+        raise _usage(f"unknown environment {opts.env!r}: choose uat or prod", "--env")
     keep = _event_filter(opts)
     conditions = _exit_conditions(opts, keep)
     table_wanted = _wants_table(opts)
