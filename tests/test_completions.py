@@ -91,6 +91,8 @@ def test_scripts_are_what_show_completion_prints(shell: str) -> None:
     ("words", "cword", "offered"),
     [
         ("nubra wat", 1, "watch"),
+        ("nubra doc", 1, "doctor"),
+        ("nubra doctor --env p", 3, "prod"),
         ("nubra watch --st", 2, "--status"),
         ("nubra watch --format ", 3, "json"),
     ],

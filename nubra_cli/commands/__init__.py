@@ -7,6 +7,7 @@ import typer
 
 def register_all(app: typer.Typer) -> None:
     """Attach every subcommand to the root app, in the order `nubra --help` lists them."""
+    import nubra_cli.commands.doctor as doctor_command
     import nubra_cli.commands.schema as schema_command
     import nubra_cli.commands.session as session_command
     import nubra_cli.commands.sim as sim_command
@@ -18,3 +19,4 @@ def register_all(app: typer.Typer) -> None:
     app.command("status")(session_command.status)
     app.command("sim")(sim_command.sim)
     app.command("schema")(schema_command.schema)
+    app.command("doctor")(doctor_command.doctor)
