@@ -35,6 +35,7 @@ def doctor(
         typer.Option(
             "--env",
             "-e",
+            metavar="uat|prod",
             case_sensitive=False,
             show_default=False,
             help="Environment to check (default: $NUBRA_ENV, else uat).",
@@ -52,7 +53,13 @@ def doctor(
     ] = None,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", min=0.1, max=60.0, help="Seconds each network probe may take."),
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0.1,
+            max=60.0,
+            help="How long each network probe may take.",
+        ),
     ] = 5.0,
 ) -> None:
     """Check credentials, state files, endpoints and the clock: what login and watch need.
