@@ -95,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         help="write nothing; exit 1 when a committed script differs from a fresh one",
     )
     args = parser.parse_args(argv)
-    expected = rendered()
+    try:
+        expected = rendered()
+    except ModuleNotFoundError as error:
+        print(f"cannot import {error.name}: run this with the project's venv", file=sys.stderr)
+        return 2
     if args.check:
         out_of_date = stale(expected)
         for path in out_of_date:
