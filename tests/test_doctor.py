@@ -44,9 +44,13 @@ def creds(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def at_sim(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> Simulator:
-    monkeypatch.setenv("NUBRA_API_URL", sim.api_url)
-    monkeypatch.setenv("NUBRA_WS_URL", sim.ws_url)
+    point_at(monkeypatch, sim.api_url, sim.ws_url)
     return sim
+
+
+def point_at(monkeypatch: pytest.MonkeyPatch, api_url: str, ws_url: str) -> None:
+    monkeypatch.setenv("NUBRA_API_URL", api_url)
+    monkeypatch.setenv("NUBRA_WS_URL", ws_url)
 
 
 def closed_port() -> int:
@@ -91,21 +95,9 @@ def test_all_pass_against_the_simulator(at_sim: Simulator, creds: None) -> None:
     assert result.output.endswith("All checks passed.\n")
 
 
-def test_kept_session_with_private_modes_passes(
-    at_sim: Simulator, creds: None, isolated_state: Path
-) -> None:
-    SessionStore().save(KeptSession("uat", at_sim.api_url, "dev-1", *TOKENS, "2026-01-02T03:04:05"))
-    result = doctor()
-    assert result.exit_code == ExitCode.OK, result.output
-    assert line(result, "state dir") == f"✓ state dir          {isolated_state} (0700)"
-    assert line(result, "session file").endswith(f"{isolated_state / 'uat.json'} (0600)")
-    assert "kept for UAT since 2026-01-02T03:04:05" in line(result, "session")
-
-
 def test_closed_port_fails_with_a_clear_line(creds: None, monkeypatch: pytest.MonkeyPatch) -> None:
     port = closed_port()
-    monkeypatch.setenv("NUBRA_API_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("NUBRA_WS_URL", f"ws://127.0.0.1:{port}/ws")
+    point_at(monkeypatch, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws")
     result = doctor()
     assert result.exit_code == ExitCode.ERROR, result.output
     api = line(result, "API")
@@ -119,33 +111,24 @@ def test_closed_port_fails_with_a_clear_line(creds: None, monkeypatch: pytest.Mo
 def test_silent_server_is_named_a_timeout(creds: None, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never answers
         port = silent.getsockname()[1]
-        monkeypatch.setenv("NUBRA_API_URL", f"http://127.0.0.1:{port}")
-        monkeypatch.setenv("NUBRA_WS_URL", f"ws://127.0.0.1:{port}/ws")
+        point_at(monkeypatch, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws")
         result = doctor("--timeout", "0.3")
     assert result.exit_code == ExitCode.ERROR
     assert "no answer within 0.3 s (timeout)" in line(result, "API")
     assert "no answer within 0.3 s (timeout)" in line(result, "WebSocket")
 
 
-def test_https_to_a_plain_port_is_named_a_tls_failure(
-    sim: Simulator, creds: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NUBRA_API_URL", sim.api_url.replace("http://", "https://"))
-    monkeypatch.setenv("NUBRA_WS_URL", sim.ws_url.replace("ws://", "wss://"))
+def test_tls_to_plain_ports(sim: Simulator, creds: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    point_at(monkeypatch, sim.api_url.replace("http:", "https:"), sim.ws_url.replace("ws:", "wss:"))
     result = doctor()
     assert result.exit_code == ExitCode.ERROR
     assert "TLS handshake failed" in line(result, "API")
     assert "TLS handshake failed" in line(result, "WebSocket")
 
 
-def test_http_server_at_the_socket_url_is_named(
-    sim: Simulator, creds: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NUBRA_API_URL", sim.api_url)
-    monkeypatch.setenv("NUBRA_WS_URL", sim.api_url.replace("http://", "ws://") + "/ws")
-    result = doctor()
-    assert result.exit_code == ExitCode.ERROR
-    assert "instead of opening a WebSocket" in line(result, "WebSocket")
+def test_http_at_socket_url(sim: Simulator, creds: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    point_at(monkeypatch, sim.api_url, sim.api_url.replace("http:", "ws:") + "/ws")
+    assert "instead of opening a WebSocket" in line(doctor(), "WebSocket")
 
 
 class SkewedDate(BaseHTTPRequestHandler):
@@ -174,8 +157,7 @@ def test_skewed_server_date_fails_the_clock(
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setenv("NUBRA_API_URL", f"http://127.0.0.1:{server.server_address[1]}")
-        monkeypatch.setenv("NUBRA_WS_URL", sim.ws_url)
+        point_at(monkeypatch, f"http://127.0.0.1:{server.server_address[1]}", sim.ws_url)
         result = doctor()
     finally:
         server.shutdown()
@@ -230,51 +212,49 @@ def test_bad_totp_secret_fails_but_the_rest_is_still_checked(
     assert line(result, "NUBRA_MPIN").startswith("✓ NUBRA_MPIN")
 
 
-def test_malformed_env_file_is_one_clear_line(at_sim: Simulator, tmp_path: Path) -> None:
-    env_file = tmp_path / "broken.env"
-    env_file.write_text(f"NUBRA_PHONE={PHONE}\nNUBRA_MPIN='{MPIN}\nNUBRA_TOTP_SECRET={SECRET}\n")
-    result = doctor("--env-file", str(env_file))
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("broken.env", "malformed .env file {path}: cannot parse line 2"),
+        ("nowhere.env", "not found"),
+    ],
+)
+def test_env_file_trouble_is_one_clear_line(
+    at_sim: Simulator, tmp_path: Path, name: str, says: str
+) -> None:
+    path = tmp_path / name
+    if name == "broken.env":
+        path.write_text(f"NUBRA_PHONE={PHONE}\nNUBRA_MPIN='{MPIN}\nNUBRA_TOTP_SECRET={SECRET}\n")
+    result = doctor("--env-file", str(path))
     assert result.exit_code == ExitCode.ERROR
-    assert "✗ credentials" in result.output
-    assert f"malformed .env file {env_file}: cannot parse line" in line(result, "credentials")
-
-
-def test_missing_env_file_is_named(at_sim: Simulator, tmp_path: Path) -> None:
-    result = doctor("--env-file", str(tmp_path / "nowhere.env"))
-    assert result.exit_code == ExitCode.ERROR
-    assert "env file not found" in line(result, "credentials")
+    assert says.format(path=path) in line(result, "credentials")
+    assert "NUBRA_PHONE" not in result.output  # the per-variable lines wait for a readable file
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
-def test_session_file_open_to_others_fails(
-    at_sim: Simulator, creds: None, isolated_state: Path
+@pytest.mark.parametrize(
+    "case", [("session file", "uat.json", 0o644, "0600"), ("state dir", "", 0o755, "0700")]
+)
+def test_state_private_passes_and_open_to_others_fails(
+    at_sim: Simulator, creds: None, isolated_state: Path, case: tuple[str, str, int, str]
 ) -> None:
-    SessionStore().save(KeptSession("uat", at_sim.api_url, "dev-1", *TOKENS))
-    path = isolated_state / "uat.json"
-    path.chmod(0o644)
+    name, target, mode, wanted = case
+    SessionStore().save(KeptSession("uat", at_sim.api_url, "dev-1", *TOKENS, "2026-01-02T03:04"))
+    path = isolated_state / target if target else isolated_state
+    result = doctor()
+    assert result.exit_code == ExitCode.OK, result.output
+    assert line(result, name) == f"✓ {name.ljust(17)}  {path} ({wanted})"
+    assert "kept for UAT since 2026-01-02T03:04" in line(result, "session")
+    path.chmod(mode)
     result = doctor()
     assert result.exit_code == ExitCode.ERROR
-    assert line(result, "session file") == (
-        f"✗ session file       {path} is 0644, open to other users; it must be 0600"
-        f"  → chmod 600 {path}"
+    assert line(result, name) == (
+        f"✗ {name.ljust(17)}  {path} is {mode:04o}, open to other users; it must be {wanted}"
+        f"  → chmod {wanted[1:]} {path}"
     )
 
 
-@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
-def test_state_dir_open_to_others_fails(
-    at_sim: Simulator, creds: None, isolated_state: Path
-) -> None:
-    isolated_state.mkdir(mode=0o755)
-    isolated_state.chmod(0o755)
-    result = doctor()
-    assert result.exit_code == ExitCode.ERROR
-    assert "is 0755, open to other users" in line(result, "state dir")
-    assert line(result, "state dir").endswith(f"→ chmod 700 {isolated_state}")
-
-
-def test_prod_is_spelled_out_and_urls_lose_their_passwords(
-    creds: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_prod_named_passwords_hidden(creds: None, monkeypatch: pytest.MonkeyPatch) -> None:
     port = closed_port()
     monkeypatch.setenv("NUBRA_API_URL", f"http://user:hunter2@127.0.0.1:{port}")
     result = doctor("--env", "PROD")
@@ -283,17 +263,10 @@ def test_prod_is_spelled_out_and_urls_lose_their_passwords(
     assert shown_url("wss://u:p@host:9/ws") == "wss://host:9/ws"
 
 
-def test_ascii_terminal_gets_ascii_marks(at_sim: Simulator) -> None:
-    result = doctor(charset="ascii")
-    assert result.exit_code == ExitCode.ERROR
-    phone = [text for text in result.output.splitlines() if "NUBRA_PHONE " in text]
-    assert phone == [
-        "XX NUBRA_PHONE        not set (nor PHONE_NO)  -> set NUBRA_PHONE in the "
-        "environment or in .env"
-    ]
-
-
-def test_colour_only_when_forced(at_sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_marks_and_colour(at_sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    ascii_lines = doctor(charset="ascii").output.splitlines()
+    hint = "-> set NUBRA_PHONE in the environment or in .env"
+    assert f"XX NUBRA_PHONE        not set (nor PHONE_NO)  {hint}" in ascii_lines
     assert "\x1b[" not in doctor().output
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert "\x1b[31m\x1b[1m✗\x1b[0m NUBRA_PHONE" in doctor().output
@@ -301,31 +274,19 @@ def test_colour_only_when_forced(at_sim: Simulator, monkeypatch: pytest.MonkeyPa
     assert "\x1b[" not in doctor().output
 
 
-def test_help_has_examples() -> None:
+def test_help_has_examples_and_the_module_imports_nothing_heavy() -> None:
     result = CliRunner().invoke(app, ["doctor", "--help"])
     assert result.exit_code == 0
-    assert "Examples:" in result.output
-    assert "nubra doctor --env prod --env-file" in result.output
-
-
-def test_command_module_imports_nothing_heavy() -> None:
-    code = (
-        "import sys, nubra_cli.commands.doctor; "
-        "print(sorted(m for m in ('httpx', 'websocket', 'nubra_cli.doctor') if m in sys.modules))"
-    )
+    assert "Examples:\n    nubra doctor  " in result.output
+    code = "import sys, nubra_cli.commands.doctor; print('httpx' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip() == "False"
 
 
 def test_real_executable_exit_codes(sim: Simulator) -> None:
     """End to end through `main()`: 0 when all pass, 1 when one fails."""
-    good = subprocess_env(
-        NUBRA_API_URL=sim.api_url,
-        NUBRA_WS_URL=sim.ws_url,
-        NUBRA_PHONE=PHONE,
-        NUBRA_TOTP_SECRET=SECRET,
-        NUBRA_MPIN=MPIN,
-    )
+    urls = {"NUBRA_API_URL": sim.api_url, "NUBRA_WS_URL": sim.ws_url}
+    good = subprocess_env(**urls, NUBRA_PHONE=PHONE, NUBRA_TOTP_SECRET=SECRET, NUBRA_MPIN=MPIN)
     command = [sys.executable, "-m", "nubra_cli", "doctor", "--timeout", "2"]
     done = subprocess.run(command, env=good, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
