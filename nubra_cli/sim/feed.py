@@ -32,6 +32,8 @@ _BAD_REQUEST = "Error: expected 'subscribe <session_token> notifications notific
 _BURST_RATE = 10_000.0
 #: How long `drop` lets already written frames reach the wire before cutting.
 _DRAIN_SECONDS = 1.0
+#: How long a connection coming out of a stall has to answer a ping before it is cut.
+_REVIVE_SECONDS = 10.0
 
 
 def only_socket_path(connection: ServerConnection, request: Request) -> Response | None:
@@ -84,6 +86,7 @@ class Feed:
         self._clients: set[_Client] = set()
         self._audience = asyncio.Event()
         self._last_order: bytes | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def handle(self, connection: ServerConnection) -> None:
         """One connection's life: read `subscribe` requests until it closes."""
@@ -187,20 +190,41 @@ class Feed:
             client.paused_by_stall = transport.is_reading()
             if client.paused_by_stall:
                 transport.pause_reading()
-        asyncio.get_running_loop().call_later(seconds, self._unstall, victims)
+        asyncio.get_running_loop().call_later(seconds, self._end_stall, victims)
 
-    def _unstall(self, victims: Collection[_Client]) -> None:
+    def _end_stall(self, victims: Collection[_Client]) -> None:
         for client in victims:
-            client.stalled = False
-            transport = client.connection.transport
-            if client.paused_by_stall and not transport.is_closing():
-                transport.resume_reading()
-            client.paused_by_stall = False
+            self._resume_reading(client)
+            task = asyncio.get_running_loop().create_task(self._revive(client))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _revive(self, client: _Client) -> None:
+        """Send frames again only once a ping is answered: the client may have given up on us."""
+        try:
+            pong = await client.connection.ping()
+            await asyncio.wait_for(pong, _REVIVE_SECONDS)
+        except ConnectionClosed:
+            return
+        except TimeoutError:
+            client.connection.transport.abort()
+            return
+        client.stalled = False
         self._audience.set()
 
+    @staticmethod
+    def _resume_reading(client: _Client) -> None:
+        transport = client.connection.transport
+        if client.paused_by_stall and not transport.is_closing():
+            transport.resume_reading()
+        client.paused_by_stall = False
+
     def release(self) -> None:
-        """End any stall, so closing connections can finish their handshake."""
-        self._unstall([client for client in self._clients if client.stalled])
+        """End any stall, so that closing connections can finish their handshake."""
+        for task in list(self._tasks):
+            task.cancel()
+        for client in self._clients:
+            self._resume_reading(client)
 
     async def _inject(self, kind: str) -> None:
         garbage: str | None = None
