@@ -252,3 +252,55 @@ def test_head_does_not_hang_when_the_feed_goes_quiet() -> None:
         )
     assert result.returncode == 0, result.stderr
     assert json_lines(result.stdout)[0]["order_id"] == 90001
+
+
+def test_record_keeps_a_journal_while_the_table_runs(golden_sim: Simulator, tmp_path: Any) -> None:
+    journal = tmp_path / "journal.jsonl"
+    journal.write_bytes(b'{"kind":"earlier"}\n')
+    result = run_nubra(
+        "watch",
+        "--format",
+        "table",
+        "--record",
+        str(journal),
+        "--count",
+        "7",
+        env=nubra_env(golden_sim),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(journal.read_bytes())
+    assert lines[0] == {"kind": "earlier"}
+    assert lines[1:] == expected_events(GOLDEN)
+
+
+def test_a_terminal_gets_the_live_table_by_default(golden_sim: Simulator) -> None:
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    env = nubra_env(golden_sim, COLUMNS="150", LINES="40", TERM="xterm-256color")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nubra_cli", "watch", "--count", "7"],
+        env=env,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+    assert process.wait(timeout=30) == 0
+    assert process.stderr is not None
+    process.stderr.close()
+    text = screen.decode("utf-8", "replace")
+    assert "UAT @ http://127.0.0.1" in text and "RELIANCE" in text and "₹1,250.50" in text
+    assert "\x1b[" in text
+    assert not text.lstrip().startswith("{")
