@@ -1,11 +1,13 @@
-"""The instruments a simulated session trades, with price levels and lot sizes near real ones.
+"""What a simulated session trades: instruments near real price levels, and how prices move.
 
-A table of its own so the scenario reads as a story, not as reference data.
+Kept apart so the scenario reads as a story, not as reference data.
 """
 
 from __future__ import annotations
 
 import calendar
+import itertools
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Final
@@ -123,3 +125,45 @@ def instruments(start_ns: int) -> tuple[Instrument, ...]:
             expiry_ns=expiry_ns,
         ),
     )
+
+
+class Market:
+    """The instruments' last prices, each walking at random, and order sizes in whole lots."""
+
+    def __init__(self, rng: random.Random, start_ns: int) -> None:
+        self._rng = rng
+        self.instruments = instruments(start_ns)
+        self._ltp = {inst.display_name: inst.price for inst in self.instruments}
+
+    def pick(self, derivatives: bool | None = None) -> Instrument:
+        pool = [
+            inst
+            for inst in self.instruments
+            if derivatives is None or bool(inst.derivative_type) == derivatives
+        ]
+        return self._rng.choice(pool)
+
+    def quote(self, inst: Instrument) -> int:
+        """The instrument's last price after a small random step."""
+        ltp = self._ltp[inst.display_name] + self._rng.randint(-6, 6) * inst.tick
+        ltp = max(ltp, 20 * inst.tick)
+        self._ltp[inst.display_name] = ltp
+        return ltp
+
+    def away(self, price: int, inst: Instrument, side: int, most: int) -> int:
+        """A price up to `most` ticks on the side's better side of `price` (lower for a buy)."""
+        ticks = self._rng.randint(0, most) * inst.tick
+        return max(inst.tick, price - ticks if side == pb.ORDER_SIDE_BUY else price + ticks)
+
+    def qty(self, inst: Instrument) -> int:
+        if inst.lot_size > 1:
+            return inst.lot_size * self._rng.randint(1, 4)
+        return self._rng.choice((1, 2, 5, 10, 15, 20, 25, 40, 50, 75, 100, 150, 200))
+
+    def split(self, qty: int, parts: int, unit: int) -> list[int]:
+        """`qty` as up to `parts` positive trades, each a multiple of `unit` (a lot)."""
+        lots = qty // unit
+        parts = max(1, min(parts, lots))
+        cuts = sorted(self._rng.sample(range(1, lots), parts - 1))
+        bounds = [0, *cuts, lots]
+        return [(high - low) * unit for low, high in itertools.pairwise(bounds)]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Final
 
-from nubra_cli.sim.instruments import CLIENT_CODE, USER_ID, ZANSKAR_ID, Instrument, instruments
+from nubra_cli.sim.instruments import Instrument, Market
+from nubra_cli.sim.lifecycle import LiveOrder, Step
 from nubra_cli.wire import encode_foreign, encode_order
 from nubra_cli.wire import order_pb2 as pb
 from nubra_cli.wire.order_pb2 import AlgoParams, Order
@@ -35,47 +35,6 @@ _RMS_REASONS: Final = (
 )
 
 
-@dataclass
-class _Step:
-    """One frame-to-be: an order at a moment, or the bytes of a foreign message."""
-
-    at: int
-    order: Order | None
-    #: Fields set to the frame's final timestamp, besides last_modified.
-    stamps: tuple[str, ...] = ("ack_time",)
-    foreign: bytes = b""
-
-
-class _LiveOrder:
-    """One order as the exchange sees it; each change produces the frame announcing it."""
-
-    def __init__(self, fields: dict[str, Any]) -> None:
-        self.fields = fields
-        self.filled = 0
-        self.value = 0
-
-    @property
-    def qty(self) -> int:
-        return int(self.fields["order_qty"])
-
-    def frame(self, at: int, stamps: tuple[str, ...] = ("ack_time",), **once: Any) -> _Step:
-        """A frame with the order's current state plus fields that belong to this frame only."""
-        return _Step(at, Order(**{**self.fields, **once}), stamps)
-
-    def fill(self, at: int, qty: int, price: int) -> _Step:
-        self.filled += qty
-        self.value += qty * price
-        avg = (2 * self.value + self.filled) // (2 * self.filled)  # rounded half up
-        self.fields.update(filled_qty=self.filled, avg_price=avg)
-        stamps: tuple[str, ...] = ("ack_time",)
-        if self.filled >= self.qty:
-            self.fields["order_status"] = pb.ORDER_STATUS_FILLED
-            stamps = ("ack_time", "filled_time")
-        return self.frame(
-            at, stamps, trade_qty=qty, trade_price=price, response_type=pb.ORDER_FILLED
-        )
-
-
 class _Session:
     """The state carried from one round to the next: the clock, ids and last prices."""
 
@@ -83,8 +42,7 @@ class _Session:
         self._rng = rng
         self._now = start_ns
         self._last_at = start_ns
-        self._instruments = instruments(start_ns)
-        self._ltp = {inst.display_name: inst.price for inst in self._instruments}
+        self._market = Market(rng, start_ns)
         self._order_id = 250_000_000 + rng.randrange(100_000) * 10
         self._basket_id = 7_000 + rng.randrange(1_000)
         # 16-digit exchange ids; NSE F&O ones sit above 2**53, MCX ones are 19 digits.
@@ -96,7 +54,7 @@ class _Session:
 
     def round(self) -> Iterator[bytes]:
         rng = self._rng
-        stories: list[Callable[[int], list[_Step]]] = [
+        stories: list[Callable[[int], list[Step]]] = [
             self._full_fill,
             self._market_fill,
             self._modify_then_fill,
@@ -108,7 +66,7 @@ class _Session:
         extra = (self._full_fill, self._full_fill, self._market_fill, self._cancel, self._reject)
         stories += [rng.choice(extra) for _ in range(rng.randint(3, 6))]
         rng.shuffle(stories)
-        steps: list[_Step] = []
+        steps: list[Step] = []
         at = self._now
         for story in stories:
             at += rng.randrange(300, 4_000) * _MS + rng.randrange(_MS)
@@ -117,7 +75,7 @@ class _Session:
             steps.append(self._foreign(rng.randrange(self._now, at)))
         yield from self._finish(steps)
 
-    def _finish(self, steps: list[_Step]) -> Iterator[bytes]:
+    def _finish(self, steps: list[Step]) -> Iterator[bytes]:
         """Frames in time order, each timestamp strictly after the one before."""
         steps.sort(key=lambda step: step.at)
         for step in steps:
@@ -133,39 +91,6 @@ class _Session:
 
     # The pieces of a story.
 
-    def _pick(self, derivatives: bool | None = None) -> Instrument:
-        pool = [
-            inst
-            for inst in self._instruments
-            if derivatives is None or bool(inst.derivative_type) == derivatives
-        ]
-        return self._rng.choice(pool)
-
-    def _quote(self, inst: Instrument) -> int:
-        """The instrument's last price after a small random walk."""
-        ltp = self._ltp[inst.display_name] + self._rng.randint(-6, 6) * inst.tick
-        ltp = max(ltp, 20 * inst.tick)
-        self._ltp[inst.display_name] = ltp
-        return ltp
-
-    def _away(self, price: int, inst: Instrument, side: int, most: int) -> int:
-        """A price up to `most` ticks on the side's better side of `price` (lower for a buy)."""
-        ticks = self._rng.randint(0, most) * inst.tick
-        return max(inst.tick, price - ticks if side == pb.ORDER_SIDE_BUY else price + ticks)
-
-    def _qty(self, inst: Instrument) -> int:
-        if inst.lot_size > 1:
-            return inst.lot_size * self._rng.randint(1, 4)
-        return self._rng.choice((1, 2, 5, 10, 15, 20, 25, 40, 50, 75, 100, 150, 200))
-
-    def _split(self, qty: int, parts: int, unit: int) -> list[int]:
-        """`qty` as up to `parts` positive trades, each a multiple of `unit` (a lot)."""
-        lots = qty // unit
-        parts = max(1, min(parts, lots))
-        cuts = sorted(self._rng.sample(range(1, lots), parts - 1))
-        bounds = [0, *cuts, lots]
-        return [(high - low) * unit for low, high in itertools.pairwise(bounds)]
-
     def _gap(self, low_ms: int = 40, high_ms: int = 4_000) -> int:
         return self._rng.randrange(low_ms, high_ms) * _MS + self._rng.randrange(_MS)
 
@@ -177,42 +102,21 @@ class _Session:
         price: int,
         order_type: int = pb.ORDER_TYPE_LIMIT,
         **more: Any,
-    ) -> _LiveOrder:
+    ) -> LiveOrder:
         self._order_id += self._rng.randint(1, 9)
-        market = order_type == pb.ORDER_TYPE_MARKET
         self._exchange_ids[inst.asset_type] += self._rng.randint(1, 400)
-        fields: dict[str, Any] = {
-            "exch": inst.exch,
-            "order_id": self._order_id,
-            "user_id": USER_ID,
-            "zanskar_id": ZANSKAR_ID,
-            "ref_id": inst.ref_id,
-            "side": side,
-            "order_type": order_type,
-            "order_status": pb.ORDER_STATUS_OPEN,
-            "order_qty": qty,
-            "order_price": 0 if market else price,
-            "order_delivery_type": inst.delivery,
-            "client_code": CLIENT_CODE,
-            "exchange_order_id": self._exchange_ids[inst.asset_type],
-            "display_name": inst.display_name,
-            "lot_size": inst.lot_size,
-            "stock_name": inst.stock_name,
-            "asset": inst.asset,
-            "derivative_type": inst.derivative_type,
-            "strategy_type": pb.STRATEGY_TYPE_MARKET if market else pb.STRATEGY_TYPE_LIMIT,
-            "order_type_v2": order_type,
-            "price_type": pb.PRICE_TYPE_MARKET if market else pb.PRICE_TYPE_LIMIT,
-            "validity_type": pb.VALIDITY_TYPE_DAY,
-            "asset_type": inst.asset_type,
-            "tag": self._rng.choice(_TAGS),
-            "request_type": pb.ORDER_REQUEST_NEW,
-            "order_expiry_date": inst.expiry_ns,
-        }
-        fields.update(more)
-        return _LiveOrder(fields)
+        return LiveOrder.open(
+            inst,
+            self._order_id,
+            self._exchange_ids[inst.asset_type],
+            side,
+            qty,
+            price,
+            order_type,
+            **{"tag": self._rng.choice(_TAGS), **more},
+        )
 
-    def _placed(self, order: _LiveOrder, at: int) -> _Step:
+    def _placed(self, order: LiveOrder, at: int) -> Step:
         placed_at = at - self._rng.randrange(500, 3_000) * _US
         return order.frame(at, order_time=placed_at, response_type=pb.ORDER_ACCEPTED)
 
@@ -220,43 +124,46 @@ class _Session:
         return self._rng.choice((pb.ORDER_SIDE_BUY, pb.ORDER_SIDE_SELL))
 
     def _fills(
-        self, order: _LiveOrder, at: int, qty: int, parts: int, inst: Instrument
-    ) -> list[_Step]:
+        self, order: LiveOrder, at: int, qty: int, parts: int, inst: Instrument
+    ) -> list[Step]:
         """Trades for `qty` more at or better than the order's price, spaced in time."""
         steps = []
-        limit = int(order.fields["order_price"]) or self._quote(inst)
-        for trade_qty in self._split(qty, parts, inst.lot_size):
+        limit = int(order.fields["order_price"]) or self._market.quote(inst)
+        for trade_qty in self._market.split(qty, parts, inst.lot_size):
             at += self._gap()
-            price = self._away(limit, inst, int(order.fields["side"]), 3)
+            price = self._market.away(limit, inst, int(order.fields["side"]), 3)
             steps.append(order.fill(at, trade_qty, price))
         return steps
 
-    def _foreign(self, at: int) -> _Step:
+    def _foreign(self, at: int) -> Step:
         level = 2_600_000 + self._rng.randint(-20_000, 20_000)
         payload = f"NIFTY 50 {level // 100}.{level % 100:02d}".encode()
-        return _Step(at, None, (), encode_foreign(FOREIGN_TYPE, payload))
+        return Step(at, None, (), encode_foreign(FOREIGN_TYPE, payload))
 
     # The stories.
 
-    def _full_fill(self, at: int) -> list[_Step]:
-        inst, side = self._pick(), self._side()
+    def _full_fill(self, at: int) -> list[Step]:
+        inst, side = self._market.pick(), self._side()
         order = self._order(
-            inst, side, self._qty(inst), self._away(self._quote(inst), inst, side, 4)
+            inst,
+            side,
+            self._market.qty(inst),
+            self._market.away(self._market.quote(inst), inst, side, 4),
         )
         parts = self._rng.randint(2, 4)
         return [self._placed(order, at), *self._fills(order, at, order.qty, parts, inst)]
 
-    def _market_fill(self, at: int) -> list[_Step]:
-        inst = self._pick()
-        order = self._order(inst, self._side(), self._qty(inst), 0, pb.ORDER_TYPE_MARKET)
+    def _market_fill(self, at: int) -> list[Step]:
+        inst = self._market.pick()
+        order = self._order(inst, self._side(), self._market.qty(inst), 0, pb.ORDER_TYPE_MARKET)
         order.fields["tag"] = "scalp"
         parts = self._rng.randint(1, 2)
         return [self._placed(order, at), *self._fills(order, at, order.qty, parts, inst)]
 
-    def _modify_then_fill(self, at: int) -> list[_Step]:
-        inst, side = self._pick(), self._side()
-        price = self._away(self._quote(inst), inst, side, 8)
-        order = self._order(inst, side, self._qty(inst), price)
+    def _modify_then_fill(self, at: int) -> list[Step]:
+        inst, side = self._market.pick(), self._side()
+        price = self._market.away(self._market.quote(inst), inst, side, 8)
+        order = self._order(inst, side, self._market.qty(inst), price)
         steps = [self._placed(order, at)]
         at += self._gap(500, 6_000)
         moved = self._rng.randint(1, 6) * inst.tick
@@ -265,14 +172,16 @@ class _Session:
         steps.append(order.frame(at, response_type=pb.ORDER_ACCEPTED, update_msg="Order modified"))
         return steps + self._fills(order, at, order.qty, self._rng.randint(1, 3), inst)
 
-    def _cancel(self, at: int) -> list[_Step]:
-        inst, side = self._pick(), self._side()
-        qty = max(self._qty(inst), 2 * inst.lot_size)
-        order = self._order(inst, side, qty, self._away(self._quote(inst), inst, side, 10))
+    def _cancel(self, at: int) -> list[Step]:
+        inst, side = self._market.pick(), self._side()
+        qty = max(self._market.qty(inst), 2 * inst.lot_size)
+        order = self._order(
+            inst, side, qty, self._market.away(self._market.quote(inst), inst, side, 10)
+        )
         order.fields["tag"] = self._rng.choice(("hedge", "swing_a"))
         steps = [self._placed(order, at)]
         if self._rng.random() < 0.5:  # part of it trades before the cancel
-            part = self._split(qty, 2, inst.lot_size)[0]
+            part = self._market.split(qty, 2, inst.lot_size)[0]
             steps += self._fills(order, at, part, 1, inst)
             at = steps[-1].at
         order.fields.update(
@@ -289,18 +198,19 @@ class _Session:
         )
         return steps
 
-    def _reject(self, at: int) -> list[_Step]:
-        inst, side = self._pick(), self._side()
+    def _reject(self, at: int) -> list[Step]:
+        inst, side = self._market.pick(), self._side()
         reason = self._rng.choice(_RMS_REASONS)
-        qty, price = self._qty(inst), self._quote(inst)
+        qty, price = self._market.qty(inst), self._market.quote(inst)
         if "circuit" in reason:
             price = price * 2 if side == pb.ORDER_SIDE_BUY else inst.tick
         if "freeze" in reason:
             qty *= 400
         have = self._rng.randrange(1_000, 50_000)
         reason = reason.format(need=qty * price // 100 + have, have=have)
-        order = self._order(inst, side, qty, price, exchange_order_id=0)
-        order.fields.update(order_status=pb.ORDER_STATUS_REJECTED)
+        order = self._order(inst, side, qty, price)
+        # Refused before it reached the exchange: no exchange order id.
+        order.fields.update(order_status=pb.ORDER_STATUS_REJECTED, exchange_order_id=0)
         stamps = ("ack_time", "reject_time")
         placed_at = at - self._rng.randrange(200, 900) * _US
         return [
@@ -313,10 +223,10 @@ class _Session:
             )
         ]
 
-    def _stoploss(self, at: int) -> list[_Step]:
-        inst = self._pick()
+    def _stoploss(self, at: int) -> list[Step]:
+        inst = self._market.pick()
         side = self._side()
-        ltp = self._quote(inst)
+        ltp = self._market.quote(inst)
         away = self._rng.randint(10, 40) * inst.tick
         trigger = ltp - away if side == pb.ORDER_SIDE_SELL else ltp + away
         slack = self._rng.randint(0, 4) * inst.tick  # how far past the trigger it may trade
@@ -328,7 +238,7 @@ class _Session:
         order = self._order(
             inst,
             side,
-            self._qty(inst),
+            self._market.qty(inst),
             limit,
             pb.ORDER_TYPE_STOPLOSS,
             order_type_v2=pb.ORDER_TYPE_LIMIT,
@@ -351,20 +261,22 @@ class _Session:
         )
         return steps + self._fills(order, at, order.qty, self._rng.randint(1, 3), inst)
 
-    def _basket(self, at: int) -> list[_Step]:
+    def _basket(self, at: int) -> list[Step]:
         self._basket_id += self._rng.randint(1, 5)
-        steps: list[_Step] = []
+        steps: list[Step] = []
         for leg in range(self._rng.randint(2, 3)):
-            inst, side = self._pick(derivatives=False), self._side()
-            price = self._away(self._quote(inst), inst, side, 2)
-            order = self._order(inst, side, self._qty(inst), price, basket_id=self._basket_id)
+            inst, side = self._market.pick(derivatives=False), self._side()
+            price = self._market.away(self._market.quote(inst), inst, side, 2)
+            order = self._order(
+                inst, side, self._market.qty(inst), price, basket_id=self._basket_id
+            )
             order.fields["tag"] = "swing_a"
             placed_at = at + leg * 5 * _MS
             steps.append(self._placed(order, placed_at))
             steps += self._fills(order, placed_at, order.qty, 1, inst)
         done_at = max(step.at for step in steps) + self._gap(5, 60)
         basket = Order(basket_id=self._basket_id, response_type=pb.BASKET_FILLED)
-        steps.append(_Step(done_at, basket, ()))
+        steps.append(Step(done_at, basket, ()))
         return steps
 
 
