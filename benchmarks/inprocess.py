@@ -1,0 +1,119 @@
+"""Figure 1: decode -> filter -> JSON line in process, and a bare protobuf parse of the same frames.
+
+Both loops run over the golden sample frames many times, best of a few repeats
+(noise from other processes only ever slows a run down). The pipeline is the
+product's own code, in the order `nubra watch --json` runs it, writing each line
+to /dev/null through `JsonLinesSink` (so one flushed write per event, as on stdout).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from common import Figure, at_least, below, info
+from frames import sample_frames
+from google.protobuf.any_pb2 import Any as AnyMessage
+
+from nubra_cli.filters import EventFilter
+from nubra_cli.output.jsonl import JsonLinesSink
+from nubra_cli.wire import decode
+from nubra_cli.wire.order_pb2 import Order
+
+PIPELINE_TARGET = 100_000.0
+RATIO_TARGET = 4.0
+
+
+def pipeline_loop(frames: list[bytes], rounds: int) -> Callable[[], int]:
+    """One run of decode -> filter -> sink over `rounds` passes of the frames."""
+    # A filter that looks at every event and keeps them all, so the sink sees every event.
+    keep = EventFilter.from_options(kinds=["order", "trade", "basket"])
+
+    def run() -> int:
+        written = 0
+        with open(os.devnull, "wb") as null:
+            sink = JsonLinesSink(null)
+            for _ in range(rounds):
+                for frame in frames:
+                    event = decode(frame)
+                    if event is not None and keep(event):
+                        sink.write(event)
+                        written += 1
+        return written
+
+    return run
+
+
+def bare_parse_loop(frames: list[bytes], rounds: int) -> Callable[[], int]:
+    """One run of the least any decoder must do: outer Any -> inner Any -> Order.FromString."""
+    parse_any = AnyMessage.FromString
+    parse_order = Order.FromString
+
+    def run() -> int:
+        parsed = 0
+        for _ in range(rounds):
+            for frame in frames:
+                parse_order(parse_any(parse_any(frame).value).value)
+                parsed += 1
+        return parsed
+
+    return run
+
+
+def decode_loop(frames: list[bytes], rounds: int) -> Callable[[], int]:
+    """`decode` alone, to tell the decoder's share from the sink's."""
+
+    def run() -> int:
+        for _ in range(rounds):
+            for frame in frames:
+                decode(frame)
+        return rounds * len(frames)
+
+    return run
+
+
+def best_rate(run: Callable[[], int], repeats: int) -> tuple[float, list[float]]:
+    """Events per second of the fastest of `repeats` runs, and every run's rate."""
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        count = run()
+        rates.append(count / (time.perf_counter() - started))
+    return max(rates), rates
+
+
+def measure(quick: bool) -> list[Figure]:
+    frames = sample_frames()
+    rounds = 3_000 if quick else 15_000
+    repeats = 3 if quick else 5
+    best_rate(pipeline_loop(frames, 200), 1)  # warm-up: first-call costs, caches
+    pipeline, pipeline_runs = best_rate(pipeline_loop(frames, rounds), repeats)
+    bare, bare_runs = best_rate(bare_parse_loop(frames, rounds), repeats)
+    decoded, decode_runs = best_rate(decode_loop(frames, rounds), repeats)
+    ratio = bare / pipeline
+    events = rounds * len(frames)
+    note = f"{len(frames)} sample frames x {rounds:,} = {events:,} events, best of {repeats}"
+    figures = [
+        at_least(
+            "inprocess.pipeline",
+            "1. decode->filter->JSON line, in process",
+            pipeline,
+            "events/s",
+            PIPELINE_TARGET,
+            note,
+        ),
+        info("inprocess.bare_parse", "1. bare protobuf parse (Any->Any->Order)", bare, "events/s"),
+        below(
+            "inprocess.ratio",
+            "1. bare parse / pipeline",
+            ratio,
+            "x",
+            RATIO_TARGET,
+            f"decode alone {decoded:,.0f} events/s",
+        ),
+    ]
+    figures[0].details = {"runs": pipeline_runs, "events_per_run": events}
+    figures[1].details = {"runs": bare_runs}
+    figures[2].details = {"decode_only_best": decoded, "decode_only_runs": decode_runs}
+    return figures
