@@ -148,10 +148,16 @@ class BurstServer:
         conn.settimeout(0.1)
         while not self._stop.is_set():  # hold the line open until the client leaves
             try:
-                if not conn.recv(65536):
-                    return
+                opcode, data = reader.client_frame()
             except TimeoutError:
                 continue
+            except ConnectionError:
+                return
+            if opcode == 0x8:  # close: answer it, as a server must, so the client need not wait
+                conn.sendall(server_frame_header(len(data[:2]), opcode=0x8) + data[:2])
+                return
+            if opcode == 0x9:  # ping
+                conn.sendall(server_frame_header(len(data), opcode=0xA) + data)
 
 
 def drain(url: str, token: str, expected: int) -> float:
