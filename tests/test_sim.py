@@ -82,6 +82,7 @@ def connected(sim: Simulator, token: str | None = None) -> Iterator[websocket.We
         yield ws
     finally:
         ws.close(timeout=0.2)
+        ws.shutdown()  # close() skips the socket once a close frame was answered
 
 
 def receive(ws: websocket.WebSocket, count: int) -> list[bytes | str]:
@@ -326,9 +327,15 @@ def test_drop_connections_cuts_without_a_close_frame() -> None:
 
 
 def test_bad_configuration_is_refused_without_echoing_secrets() -> None:
-    with pytest.raises(ValueError, match="base32") as raised:
+    with pytest.raises(ConfigError, match="base32") as raised:
         SimConfig(totp_secret="not base32 at all!")
     assert "not base32 at all" not in str(raised.value)
+    with pytest.raises(ConfigError, match="too short") as raised:
+        SimConfig(totp_secret="JBSWY3DPEHPK3PXP")
+    assert "JBSW" not in str(raised.value)
+    assert SimConfig(totp_secret="nubr adem ototp secr etfo rsim ulat or2").totp_secret == (
+        DEMO_TOTP_SECRET
+    )
     with pytest.raises(ValueError, match="wobble"):
         ChaosConfig(kinds=frozenset({"drop", "wobble"}))
     with pytest.raises(ValueError):

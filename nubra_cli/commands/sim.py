@@ -74,6 +74,7 @@ def sim(
     """
     import sys
 
+    from nubra_cli.errors import ConfigError
     from nubra_cli.sim import (
         CHAOS_KINDS,
         DEMO_MPIN,
@@ -84,11 +85,6 @@ def sim(
         Simulator,
     )
 
-    if totp_secret is not None:
-        from nubra_cli.sim.config import is_base32_secret
-
-        if not is_base32_secret(totp_secret):
-            raise typer.BadParameter("not a valid base32 secret", param_hint="--totp-secret")
     chaos_config = None
     if chaos is not None:
         kinds = {word.strip().lower() for word in chaos.split(",") if word.strip()}
@@ -103,17 +99,20 @@ def sim(
             )
         chaos_config = ChaosConfig(kinds=frozenset(kinds), every=chaos_every)
     overridden = any(value is not None for value in (phone, totp_secret, mpin))
-    config = SimConfig(
-        api_port=port,
-        ws_port=ws_port,
-        rate=rate,
-        seed=seed,
-        loop=loop,
-        phone=phone or DEMO_PHONE,
-        totp_secret=totp_secret or DEMO_TOTP_SECRET,
-        mpin=mpin or DEMO_MPIN,
-        chaos=chaos_config,
-    )
+    try:
+        config = SimConfig(
+            api_port=port,
+            ws_port=ws_port,
+            rate=rate,
+            seed=seed,
+            loop=loop,
+            phone=phone or DEMO_PHONE,
+            totp_secret=totp_secret or DEMO_TOTP_SECRET,
+            mpin=mpin or DEMO_MPIN,
+            chaos=chaos_config,
+        )
+    except ConfigError as error:  # only the secret can be wrong once Typer checked the rest
+        raise typer.BadParameter(str(error), param_hint="--totp-secret") from None
     with Simulator(config) as simulator:
         sys.stdout.write(
             f"export NUBRA_API_URL={simulator.api_url}\nexport NUBRA_WS_URL={simulator.ws_url}\n"

@@ -63,6 +63,8 @@ class ChaosSchedule:
     def __init__(self, config: ChaosConfig, seed: int) -> None:
         self.config = config
         self._rng = random.Random(f"chaos:{seed}")
+        # Its own stream, so the garbage drawn never shifts when the next faults come.
+        self._garbage_rng = random.Random(f"garbage:{seed}")
         self._kinds = sorted(config.kinds)
         self._garbage = sorted(config.garbage)
         self._since = 0
@@ -77,5 +79,5 @@ class ChaosSchedule:
 
     def garbage(self, sample: bytes | None) -> tuple[str, bytes | str]:
         """A garbage kind and its frame."""
-        kind = self._rng.choice(self._garbage)
-        return kind, garbage_frame(kind, self._rng, sample)
+        kind = self._garbage_rng.choice(self._garbage)
+        return kind, garbage_frame(kind, self._garbage_rng, sample)

@@ -6,19 +6,16 @@ configuration without starting anything.
 
 from __future__ import annotations
 
-import binascii
 import threading
-from base64 import b32decode
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
+
+from nubra_cli.errors import ConfigError
 
 #: The simulator's public demo account: documented values, not secrets.
 DEMO_PHONE: Final = "9000012345"
 DEMO_TOTP_SECRET: Final = "NUBRADEMOTOTPSECRETFORSIMULATOR2"
 DEMO_MPIN: Final = "1234"
-
-ChaosKind = Literal["drop", "expire", "garbage", "duplicate", "stall"]
-GarbageKind = Literal["random", "truncated", "empty", "bad_utf8", "oversized", "error_text"]
 
 CHAOS_KINDS: Final[frozenset[str]] = frozenset({"drop", "expire", "garbage", "duplicate", "stall"})
 GARBAGE_KINDS: Final[frozenset[str]] = frozenset(
@@ -26,16 +23,20 @@ GARBAGE_KINDS: Final[frozenset[str]] = frozenset(
 )
 
 
-def is_base32_secret(secret: str) -> bool:
-    """True when `secret` is a base32 string a TOTP app (and pyotp) accepts."""
-    cleaned = secret.replace(" ", "").upper()
-    if not cleaned:
-        return False
+def check_totp_secret(secret: str) -> str:
+    """The secret in canonical base32, or ConfigError saying what is wrong (never the value)."""
+    import pyotp
+
+    from nubra_cli.auth.credentials import normalize_totp_secret
+
+    canonical = normalize_totp_secret(secret, "the simulator's TOTP secret")
     try:
-        b32decode(cleaned + "=" * (-len(cleaned) % 8))
-    except (binascii.Error, ValueError):
-        return False
-    return True
+        pyotp.TOTP(canonical)
+    except ValueError:  # pyotp refuses secrets under 112 bits
+        raise ConfigError(
+            "the simulator's TOTP secret is too short: at least 23 base32 characters"
+        ) from None
+    return canonical
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,7 @@ class SimConfig:
         for name, port in (("api_port", self.api_port), ("ws_port", self.ws_port)):
             if not 0 <= port <= 65535:
                 raise ValueError(f"{name} must be between 0 and 65535")
-        if not is_base32_secret(self.totp_secret):
-            # The secret itself is never part of a message.
-            raise ValueError("the TOTP secret is not valid base32")
+        object.__setattr__(self, "totp_secret", check_totp_secret(self.totp_secret))
 
 
 StatName = Literal[

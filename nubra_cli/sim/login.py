@@ -111,7 +111,7 @@ class LoginApp:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
-        self._totp = pyotp.TOTP(config.totp_secret.replace(" ", "").upper())
+        self._totp = pyotp.TOTP(config.totp_secret)
         self._tokens = tokens
         self._stats = stats
         self._on_revoke = on_revoke
