@@ -130,11 +130,12 @@ class Feed:
                 due = loop.time()  # the clock stood still: no catching up
             await self._broadcast(frame, session=True)
             self._stats.add("events_played")
-            if isinstance(frame, bytes) and _is_order(frame):
-                self._last_order = frame
-            kind = self._chaos.after_event() if self._chaos else None
-            if kind is not None:
-                await self._inject(kind)
+            if self._chaos is not None:
+                if isinstance(frame, bytes) and _is_order(frame):
+                    self._last_order = frame
+                kind = self._chaos.after_event()
+                if kind is not None:
+                    await self._inject(self._chaos, kind)
             due = max(due + self._interval, loop.time() - self._interval)
             await asyncio.sleep(max(0.0, due - loop.time()))
         self._done.set()
@@ -182,7 +183,11 @@ class Feed:
             transport.abort()
 
     def stall(self, seconds: float) -> None:
-        """Go silent on every current connection: send nothing, read nothing, answer no ping."""
+        """Go silent on every current connection: send nothing, read nothing, answer no ping.
+
+        Afterwards a connection gets frames again only once it answers a ping;
+        meanwhile the clock waits, unless the client subscribes on a new connection.
+        """
         victims = [client for client in self._clients if not client.stalled]
         for client in victims:
             client.stalled = True
@@ -226,7 +231,7 @@ class Feed:
         for client in self._clients:
             self._resume_reading(client)
 
-    async def _inject(self, kind: str) -> None:
+    async def _inject(self, chaos: ChaosSchedule, kind: str) -> None:
         garbage: str | None = None
         if kind == "drop":
             await self.drop()
@@ -234,15 +239,13 @@ class Feed:
             self._tokens.expire_sessions()
             await self.expire()
         elif kind == "garbage":
-            assert self._chaos is not None
-            garbage, frame = self._chaos.garbage(self._last_order)
+            garbage, frame = chaos.garbage(self._last_order)
             await self._broadcast(frame, session=False)
         elif kind == "duplicate":
             if self._last_order is not None:
                 await self._broadcast(self._last_order, session=False)
         elif kind == "stall":
-            assert self._chaos is not None
-            self.stall(self._chaos.config.stall_seconds)
+            self.stall(chaos.config.stall_seconds)
         self._stats.add_chaos(kind, garbage)
 
 

@@ -75,9 +75,9 @@ class Simulator:
         )
         self._loop_thread.start()
         self._ready.wait()
-        if self._error is not None:
+        if self._error is not None or self._feed is None:
             self.stop()
-            raise self._error
+            raise self._error or RuntimeError("the simulator's socket server did not start")
         self._http_thread = threading.Thread(
             target=self._http.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -113,7 +113,10 @@ class Simulator:
         self.stop()
 
     def _run_loop(self) -> None:
-        asyncio.run(self._serve())
+        try:
+            asyncio.run(self._serve())
+        finally:
+            self._ready.set()  # never leave start() waiting, whatever happened
 
     async def _serve(self) -> None:
         config = self.config
