@@ -87,17 +87,16 @@ def sim(
 
     chaos_config = None
     if chaos is not None:
-        kinds = {word.strip().lower() for word in chaos.split(",") if word.strip()}
-        if kinds == {"all"}:
-            kinds = set(CHAOS_KINDS)
-        unknown = sorted(kinds - CHAOS_KINDS)
-        if unknown or not kinds:
-            raise typer.BadParameter(
-                f"unknown kind(s) {', '.join(unknown) or '(none)'}; "
-                f"choose from {', '.join(sorted(CHAOS_KINDS))}, or all",
-                param_hint="--chaos",
+        kinds = frozenset(word.strip().lower() for word in chaos.split(",") if word.strip())
+        try:
+            chaos_config = ChaosConfig(
+                kinds=CHAOS_KINDS if kinds == {"all"} else kinds, every=chaos_every
             )
-        chaos_config = ChaosConfig(kinds=frozenset(kinds), every=chaos_every)
+        except ValueError as error:
+            raise typer.BadParameter(
+                f"{error}; choose from {', '.join(sorted(CHAOS_KINDS))}, or all",
+                param_hint="--chaos",
+            ) from None
     overridden = any(value is not None for value in (phone, totp_secret, mpin))
     try:
         config = SimConfig(
