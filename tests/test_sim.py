@@ -127,13 +127,23 @@ def test_totp_then_mpin_gives_a_session_token(sim: Simulator) -> None:
     [
         ({"phone": DEMO_PHONE, "totp": "WRONG"}, DEVICE, 400, "6-digit"),
         ({"phone": "9999999999", "totp": 123456}, DEVICE, 404, "phone"),
+        ({"phone": "९०००", "totp": 123456}, DEVICE, 404, "phone"),
         ({"totp": 123456}, DEVICE, 400, "phone"),
         (b"{not json", DEVICE, 400, "JSON"),
         ([1, 2], DEVICE, 400, "JSON"),
         ({"phone": DEMO_PHONE, "totp": True}, DEVICE, 400, "6-digit"),
         ({"phone": DEMO_PHONE, "totp": 123456}, {"x-device-id": ""}, 400, "x-device-id"),
     ],
-    ids=["letters", "unknown-phone", "no-phone", "not-json", "not-object", "bool", "no-device"],
+    ids=[
+        "letters",
+        "unknown-phone",
+        "non-ascii-phone",
+        "no-phone",
+        "not-json",
+        "not-object",
+        "bool",
+        "no-device",
+    ],
 )
 def test_login_refusals(
     sim: Simulator, body: Any, headers: dict[str, str], status: int, words: str

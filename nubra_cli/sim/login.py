@@ -124,7 +124,7 @@ class LoginApp:
         code = _totp_code(body.get("totp"))
         if code is None:
             return _message(HTTPStatus.BAD_REQUEST, "totp must be a 6-digit number")
-        if not hmac.compare_digest(phone.strip(), self._config.phone):
+        if not hmac.compare_digest(phone.strip().encode(), self._config.phone.encode()):
             return _message(HTTPStatus.NOT_FOUND, "no account is registered with this phone")
         if not self._totp.verify(code, for_time=self._clock(), valid_window=1):
             return _message(HTTPStatus.UNAUTHORIZED, "invalid TOTP code")
