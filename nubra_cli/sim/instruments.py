@@ -155,6 +155,10 @@ class Market:
         ticks = self._rng.randint(0, most) * inst.tick
         return max(inst.tick, price - ticks if side == pb.ORDER_SIDE_BUY else price + ticks)
 
+    def limit(self, inst: Instrument, side: int, most: int) -> int:
+        """A limit price up to `most` ticks on the patient side of the market."""
+        return self.away(self.quote(inst), inst, side, most)
+
     def qty(self, inst: Instrument) -> int:
         if inst.lot_size > 1:
             return inst.lot_size * self._rng.randint(1, 4)

@@ -148,7 +148,7 @@ class _Session:
             inst,
             side,
             self._market.qty(inst),
-            self._market.away(self._market.quote(inst), inst, side, 4),
+            self._market.limit(inst, side, 4),
         )
         parts = self._rng.randint(2, 4)
         return [self._placed(order, at), *self._fills(order, at, order.qty, parts, inst)]
@@ -162,7 +162,7 @@ class _Session:
 
     def _modify_then_fill(self, at: int) -> list[Step]:
         inst, side = self._market.pick(), self._side()
-        price = self._market.away(self._market.quote(inst), inst, side, 8)
+        price = self._market.limit(inst, side, 8)
         order = self._order(inst, side, self._market.qty(inst), price)
         steps = [self._placed(order, at)]
         at += self._gap(500, 6_000)
@@ -175,9 +175,7 @@ class _Session:
     def _cancel(self, at: int) -> list[Step]:
         inst, side = self._market.pick(), self._side()
         qty = max(self._market.qty(inst), 2 * inst.lot_size)
-        order = self._order(
-            inst, side, qty, self._market.away(self._market.quote(inst), inst, side, 10)
-        )
+        order = self._order(inst, side, qty, self._market.limit(inst, side, 10))
         order.fields["tag"] = self._rng.choice(("hedge", "swing_a"))
         steps = [self._placed(order, at)]
         if self._rng.random() < 0.5:  # part of it trades before the cancel
@@ -266,7 +264,7 @@ class _Session:
         steps: list[Step] = []
         for leg in range(self._rng.randint(2, 3)):
             inst, side = self._market.pick(derivatives=False), self._side()
-            price = self._market.away(self._market.quote(inst), inst, side, 2)
+            price = self._market.limit(inst, side, 2)
             order = self._order(
                 inst, side, self._market.qty(inst), price, basket_id=self._basket_id
             )
