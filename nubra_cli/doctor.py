@@ -32,7 +32,7 @@ SKEW_FAIL: Final = 10.0
 SKEW_WARN: Final = 5.0
 
 #: A valid base32 stand-in, used only to read the other credentials past a malformed secret.
-_PLACEHOLDER_SECRET: Final = "AAAAAAAAAAAAAAAA"
+_PLACEHOLDER_SECRET: Final = "A" * 32
 
 
 class Level(IntEnum):

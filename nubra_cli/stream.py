@@ -276,7 +276,14 @@ def _printable(text: str, limit: int = 200) -> str:
 
 
 def _close_quietly(ws: websocket.WebSocket) -> None:
+    """Say goodbye if the socket still can, and always release it.
+
+    websocket-client's close() leaves the socket open once a server's close frame
+    was already answered, so shutdown() follows it.
+    """
     try:
         ws.close(timeout=0.2)
     except (OSError, websocket.WebSocketException):
         pass
+    finally:
+        ws.shutdown()

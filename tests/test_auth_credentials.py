@@ -94,9 +94,14 @@ def test_non_base32_secret_is_a_config_error(secret: str) -> None:
 
 
 def test_secret_is_normalized_as_authenticator_apps_show_it() -> None:
-    grouped = "jbsw y3dp ehpk 3pxp"
-    assert normalize_totp_secret(grouped) == "JBSWY3DPEHPK3PXP"
-    assert normalize_totp_secret("JBSWY3DPEHPK3PXP====") == "JBSWY3DPEHPK3PXP"
+    grouped = "jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp"
+    assert normalize_totp_secret(grouped) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    assert normalize_totp_secret("JBSWY3DPEHPK3PXPJBSWY3DP====") == "JBSWY3DPEHPK3PXPJBSWY3DP"
+
+
+def test_a_secret_too_short_for_totp_is_refused_before_any_login() -> None:
+    with pytest.raises(ConfigError, match=r"too short.*\(80 bits"):
+        normalize_totp_secret("JBSWY3DPEHPK3PXP")
 
 
 @pytest.mark.parametrize("code", ["123456", " 123 456 "])

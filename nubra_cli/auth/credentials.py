@@ -60,6 +60,10 @@ def mask_phone(phone: str) -> str:
     return "*" * (len(phone) - len(keep)) + keep
 
 
+#: pyotp refuses shorter secrets; authenticator apps use 160 bits.
+_MIN_SECRET_BITS = 112
+
+
 def normalize_totp_secret(secret: str, variable: str = TOTP_SECRET_VARS[0]) -> str:
     """The secret in canonical base32 (upper case, no spaces), or ConfigError naming the variable.
 
@@ -75,8 +79,11 @@ def normalize_totp_secret(secret: str, variable: str = TOTP_SECRET_VARS[0]) -> s
         decoded = base64.b32decode(unpadded + "=" * (-len(unpadded) % 8))
     except (binascii.Error, ValueError):
         raise ConfigError(problem) from None
-    if not decoded:
-        raise ConfigError(problem)
+    if len(decoded) * 8 < _MIN_SECRET_BITS:
+        raise ConfigError(
+            f"{variable} is too short for a TOTP secret ({len(decoded) * 8} bits, "
+            f"at least {_MIN_SECRET_BITS} expected): copy the whole key from the Nubra app"
+        )
     return unpadded
 
 
