@@ -286,4 +286,4 @@ def _close_quietly(ws: websocket.WebSocket) -> None:
     except (OSError, websocket.WebSocketException):
         pass
     finally:
-        ws.shutdown()
+        ws.shutdown()  # type: ignore[no-untyped-call]

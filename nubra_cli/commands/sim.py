@@ -112,7 +112,9 @@ def sim(
         )
     except ConfigError as error:  # only the secret can be wrong once Typer checked the rest
         raise typer.BadParameter(str(error), param_hint="--totp-secret") from None
-    with Simulator(config) as simulator:
+    from nubra_cli.signals import sigterm_stops
+
+    with sigterm_stops(), Simulator(config) as simulator:
         sys.stdout.write(
             f"export NUBRA_API_URL={simulator.api_url}\nexport NUBRA_WS_URL={simulator.ws_url}\n"
         )

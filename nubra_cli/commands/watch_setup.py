@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from types import FrameType
 
 import typer
 from rich.console import Console
 
-from nubra_cli.errors import Terminated
 from nubra_cli.filters import EventFilter, FilterValueError, parse_statuses
 from nubra_cli.output.jsonl import JsonLinesSink
 from nubra_cli.report import StderrReporter
 from nubra_cli.runner import ExitConditions, Sink, parse_duration, pump
 from nubra_cli.settings import ENVIRONMENTS, Endpoints, resolve_endpoints
+from nubra_cli.signals import sigterm_stops
 from nubra_cli.stream import OrderStream, StreamConfig, TokenSource
 
 #: Events per second the demo simulator plays: lively, yet readable in a table.
@@ -121,20 +118,6 @@ def _connect(opts: WatchOptions, stack: ExitStack) -> tuple[Endpoints, TokenSour
     return endpoints, open_session(endpoints, credentials, store=SessionStore())
 
 
-@contextmanager
-def _sigterm_stops() -> Iterator[None]:
-    """Turn SIGTERM into an exception, so the socket closes and the terminal is restored."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Terminated("stopped by SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def run_watch(opts: WatchOptions) -> None:
     """Wire everything together and stream until an exit condition, an error or a signal."""
     if opts.env is not None and opts.env.strip().lower() not in ENVIRONMENTS:
@@ -145,7 +128,7 @@ def run_watch(opts: WatchOptions) -> None:
     errors = make_console(opts.color, stderr=True)
     emitted: Counter[str] = Counter()
     with ExitStack() as stack:
-        stack.enter_context(_sigterm_stops())
+        stack.enter_context(sigterm_stops())
         endpoints, tokens = _connect(opts, stack)
         sinks: list[Sink] = []
         on_state = None
