@@ -126,3 +126,24 @@ def test_help_documents_the_demo_account(capsys: pytest.CaptureFixture[str]) -> 
     text = " ".join(capsys.readouterr().out.split())
     for value in (DEMO_PHONE, DEMO_TOTP_SECRET, DEMO_MPIN, "--chaos all", "--no-loop"):
         assert value in text
+
+
+def test_sigterm_stops_the_simulator_cleanly() -> None:
+    process, endpoints = _start()
+    try:
+        assert process.stderr is not None
+        process.stderr.readline()
+        client = websocket.create_connection(endpoints.ws_url, timeout=5)
+        try:
+            client.send("subscribe nobody notifications notification")
+            assert client.recv() == "Invalid Token"
+        finally:
+            client.close()
+            client.shutdown()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 143, err
+    assert err.strip() == b"nubra: stopped by SIGTERM"
