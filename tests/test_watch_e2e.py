@@ -304,3 +304,14 @@ def test_a_terminal_gets_the_live_table_by_default(golden_sim: Simulator) -> Non
     assert "UAT @ http://127.0.0.1" in text and "RELIANCE" in text and "₹1,250.50" in text
     assert "\x1b[" in text
     assert not text.lstrip().startswith("{")
+
+
+def test_an_unwritable_record_file_is_one_line(golden_sim: Simulator, tmp_path: Any) -> None:
+    target = tmp_path / "missing-dir" / "journal.jsonl"
+    result = run_nubra(
+        "watch", "--json", "--record", str(target), "--count", "1", env=nubra_env(golden_sim)
+    )
+    assert result.returncode == 1
+    assert result.stderr.decode().strip().splitlines()[-1] == (
+        f"nubra: error: cannot write --record file {target}: No such file or directory"
+    )

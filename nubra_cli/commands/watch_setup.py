@@ -9,10 +9,12 @@ from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 import typer
 from rich.console import Console
 
+from nubra_cli.errors import ConfigError
 from nubra_cli.filters import EventFilter, FilterValueError, parse_statuses
 from nubra_cli.output.jsonl import JsonLinesSink
 from nubra_cli.report import StderrReporter
@@ -118,6 +120,14 @@ def _connect(opts: WatchOptions, stack: ExitStack) -> tuple[Endpoints, TokenSour
     return endpoints, open_session(endpoints, credentials, store=SessionStore())
 
 
+def _open_journal(path: Path) -> BinaryIO:
+    """The --record file, opened for appending; a path that cannot be written is one line."""
+    try:
+        return path.expanduser().open("ab")
+    except OSError as error:
+        raise ConfigError(f"cannot write --record file {path}: {error.strerror}") from None
+
+
 def run_watch(opts: WatchOptions) -> None:
     """Wire everything together and stream until an exit condition, an error or a signal."""
     if opts.env is not None and opts.env.strip().lower() not in ENVIRONMENTS:
@@ -144,8 +154,7 @@ def run_watch(opts: WatchOptions) -> None:
         else:
             sinks.append(JsonLinesSink(sys.stdout.buffer))
         if opts.record is not None:
-            journal = stack.enter_context(opts.record.expanduser().open("ab"))
-            sinks.append(JsonLinesSink(journal))
+            sinks.append(JsonLinesSink(stack.enter_context(_open_journal(opts.record))))
         reporter = StderrReporter(errors, on_state=on_state)
         reporter.banner(endpoints, demo=opts.demo)
         config = StreamConfig(
