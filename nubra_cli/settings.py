@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 from nubra_cli.errors import ConfigError
 
@@ -63,8 +64,17 @@ def resolve_endpoints(
     """The endpoints of the chosen environment, with the URL variables applied."""
     environ = os.environ if environ is None else environ
     base = _DEFAULTS[environment_name(explicit, environ)]
-    return Endpoints(
-        base.name,
-        (environ.get(API_URL_VAR) or base.api_url).rstrip("/"),
-        environ.get(WS_URL_VAR) or base.ws_url,
-    )
+    api_url = _checked(environ.get(API_URL_VAR) or base.api_url, API_URL_VAR, ("http", "https"))
+    ws_url = _checked(environ.get(WS_URL_VAR) or base.ws_url, WS_URL_VAR, ("ws", "wss"))
+    return Endpoints(base.name, api_url.rstrip("/"), ws_url)
+
+
+def _checked(url: str, variable: str, schemes: tuple[str, ...]) -> str:
+    """A URL with one of `schemes` and a host, or a ConfigError naming the variable."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ConfigError(
+            f"{variable} must be a {' or '.join(s + '://' for s in schemes)} URL with a host, "
+            f"not {url!r}"
+        )
+    return url.strip()

@@ -101,3 +101,28 @@ def test_summary_line() -> None:
         "3 repeated frames dropped, 1m05s"
     )
     assert format_duration(7300) == "2h01m"
+
+
+def test_url_overrides_are_checked() -> None:
+    import pytest
+
+    from nubra_cli.errors import ConfigError
+    from nubra_cli.settings import resolve_endpoints
+
+    good = resolve_endpoints(
+        "prod",
+        {"NUBRA_API_URL": "http://127.0.0.1:8770/", "NUBRA_WS_URL": "ws://127.0.0.1:8771/ws"},
+    )
+    assert (good.api_url, good.ws_url, good.is_prod) == (
+        "http://127.0.0.1:8770",
+        "ws://127.0.0.1:8771/ws",
+        True,
+    )
+    assert good.label == "PROD @ http://127.0.0.1:8770"
+    assert resolve_endpoints(None, {}).label == "UAT"
+    with pytest.raises(ConfigError, match="NUBRA_API_URL must be a http:// or https:// URL"):
+        resolve_endpoints(None, {"NUBRA_API_URL": "notaurl"})
+    with pytest.raises(ConfigError, match="NUBRA_WS_URL must be a ws:// or wss://"):
+        resolve_endpoints(None, {"NUBRA_WS_URL": "http://127.0.0.1/ws"})
+    with pytest.raises(ConfigError, match="unknown environment 'live'"):
+        resolve_endpoints(None, {"NUBRA_ENV": "live"})
