@@ -3,6 +3,7 @@
     python benchmarks/profiling.py inprocess      # figure 1's loop
     python benchmarks/profiling.py endtoend       # `nubra watch --json` draining a burst
     python benchmarks/profiling.py endtoend --server sim --buffered
+    python benchmarks/profiling.py sim            # the simulator sending to a raw reader
     python benchmarks/profiling.py startup        # import time of `watch --help`
 
 `--tool cprofile` (the default) counts every call, which also makes small
@@ -126,9 +127,34 @@ def profile_inprocess(tool: str, top: int) -> None:
         print_top(pstats.Stats(str(output)), ("benchmarks/inprocess.py", "run"), top, counts)
 
 
+def profile_simulator(events: int, top: int) -> None:
+    """cProfile of the simulator's own thread while the raw reader drains a burst from it."""
+    import cProfile
+
+    from endtoend import raw_reader_seconds, simulator
+
+    from nubra_cli.sim import Simulator
+
+    profile = cProfile.Profile()
+
+    class ProfiledSimulator(Simulator):
+        def _run_loop(self) -> None:  # the simulator's private loop thread, profiled
+            profile.runcall(super()._run_loop)
+
+    original = Simulator
+    setattr(sys.modules["endtoend"], "Simulator", ProfiledSimulator)  # noqa: B010
+    try:
+        raw_reader_seconds(simulator, DistinctFrames().burst(events), [])
+    finally:
+        setattr(sys.modules["endtoend"], "Simulator", original)  # noqa: B010
+    print(f"profile of the simulator sending {events:,} events to a raw reader (cprofile)")
+    print_top(pstats.Stats(profile), ("nubra_cli/sim/feed.py", "play"), top, events)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("inprocess", "endtoend", "startup", "_inprocess_loop"))
+    what = ("inprocess", "endtoend", "sim", "startup", "_inprocess_loop")
+    parser.add_argument("what", choices=what)
     parser.add_argument("rounds", nargs="?", type=int, default=15_000, help=argparse.SUPPRESS)
     parser.add_argument("--tool", choices=("cprofile", "pyinstrument"), default="cprofile")
     parser.add_argument("--server", choices=("burst", "sim"), default="burst")
@@ -140,6 +166,8 @@ def main() -> None:
         pipeline_loop(sample_frames(), args.rounds)()
     elif args.what == "inprocess":
         profile_inprocess(args.tool, args.top)
+    elif args.what == "sim":
+        profile_simulator(args.events, args.top)
     elif args.what == "endtoend":
         profile_endtoend(args.tool, args.server, args.buffered, args.events, args.top)
     else:
