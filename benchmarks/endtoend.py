@@ -103,20 +103,10 @@ def raw_reader_seconds(server: Server, burst: list[bytes], launcher: list[str]) 
 Runner = Callable[[Server, list[bytes], list[str]], float]
 
 
-def marginal_rate(
-    runner: Runner,
-    server: Server,
-    launcher: list[str],
-    bursts: dict[int, list[bytes]],
-    repeats: int,
-) -> tuple[float, dict[str, list[float]]]:
-    """(N2 - N1) / (t2 - t1) over the two burst sizes, each t the best of `repeats` runs."""
-    seconds = {
-        str(n): [runner(server, burst, launcher) for _ in range(repeats)]
-        for n, burst in bursts.items()
-    }
-    (small, t_small), (large, t_large) = sorted((int(n), min(ts)) for n, ts in seconds.items())
-    return (large - small) / (t_large - t_small), seconds
+def marginal_rate(seconds: dict[int, list[float]]) -> float:
+    """(N2 - N1) / (t2 - t1) over the two burst sizes, each t the best of its runs."""
+    (small, t_small), (large, t_large) = sorted((n, min(ts)) for n, ts in seconds.items())
+    return (large - small) / (t_large - t_small)
 
 
 class Case(NamedTuple):
@@ -186,18 +176,24 @@ def measure(quick: bool) -> list[Figure]:
     repeats = 2 if quick else 3
     frames = DistinctFrames()
     bursts = {n: frames.burst(n) for n in sizes}
+    lines = cases(quick)
+    seconds: dict[str, dict[int, list[float]]] = {
+        case.key: {n: [] for n in sizes} for case in lines
+    }
+    for _ in range(repeats):  # round-robin, so a busy moment on the machine hits every line alike
+        for case in lines:
+            for n, burst in bursts.items():
+                seconds[case.key][n].append(case.runner(case.server, burst, case.launcher))
     how = f"N = {sizes[0]:,} and {sizes[1]:,}, best of {repeats}"
     figures = []
-    for case in cases(quick):
-        rate, seconds = marginal_rate(case.runner, case.server, case.launcher, bursts, repeats)
-        overall = sizes[1] / min(seconds[str(sizes[1])])
-        note = (
-            f"{how}; {sizes[1]:,} in {min(seconds[str(sizes[1])]):.2f} s ({overall:,.0f}/s) overall"
-        )
+    for case in lines:
+        rate = marginal_rate(seconds[case.key])
+        best = min(seconds[case.key][sizes[1]])
+        note = f"{how}; {sizes[1]:,} in {best:.2f} s ({sizes[1] / best:,.0f}/s) overall"
         if case.role == "target":
             figure = at_least(case.key, case.name, rate, "events/s", TARGET, note)
         else:
             figure = info(case.key, case.name, rate, "events/s", f"{case.role}; {note}")
-        figure.details = {"seconds_by_n": seconds}
+        figure.details = {"seconds_by_n": seconds[case.key]}
         figures.append(figure)
     return figures

@@ -150,9 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_table(figures)
     missed = [f.name for f in figures if f.met is False]
-    print(f"{len(figures)} figures in {duration:.0f} s; targets missed: {len(missed)}")
-
     about["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(
+        f"{len(figures)} figures in {duration:.0f} s; targets missed: {len(missed)}; "
+        f"load average after: {' '.join(map(str, about['load_average_after']))}"
+    )
     report = {
         "command": command,
         "quick": args.quick,
