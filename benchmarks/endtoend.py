@@ -9,7 +9,7 @@ server runs in this process, the client in its own.
 Besides the figure, the same method calibrates both ends: the simulator against
 a reader that parses nothing (what the simulator can send), and `nubra` against
 `rawws.BurstServer` (what the client can drain when the server is never the slow
-side), each also with websocket-client's reads buffered (`buffered_launch.py`).
+side).
 """
 
 from __future__ import annotations
@@ -122,7 +122,6 @@ class Case(NamedTuple):
 
 def cases(quick: bool) -> list[Case]:
     stock = nubra_module_command()
-    buffered = [sys.executable, str(BENCH_DIR / "buffered_launch.py")]
     lines = [
         Case(
             "endtoend.sim",
@@ -149,25 +148,6 @@ def cases(quick: bool) -> list[Case]:
             "what nubra can drain",
         ),
     ]
-    if not quick:
-        lines += [
-            Case(
-                "endtoend.sim_buffered",
-                "2. experiment: sim -> nubra, buffered recv",
-                watch_seconds,
-                simulator,
-                buffered,
-                "buffered_launch.py",
-            ),
-            Case(
-                "endtoend.burst_buffered",
-                "2. experiment: burst -> nubra, buffered recv",
-                watch_seconds,
-                burst_server,
-                buffered,
-                "buffered_launch.py",
-            ),
-        ]
     return lines
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from operator import attrgetter
 
+import orjson
 from common import Figure, at_least, below, info
 from frames import sample_frames
 from google.protobuf.any_pb2 import Any as AnyMessage
@@ -21,6 +22,7 @@ from google.protobuf.any_pb2 import Any as AnyMessage
 from nubra_cli.filters import EventFilter
 from nubra_cli.output.jsonl import JsonLinesSink
 from nubra_cli.wire import decode
+from nubra_cli.wire.codec import _READ as SCALARS_READ
 from nubra_cli.wire.order_pb2 import Order
 
 PIPELINE_TARGET = 100_000.0
@@ -80,6 +82,27 @@ def parse_and_read_loop(frames: list[bytes], rounds: int) -> Callable[[], int]:
     return run
 
 
+def floor_loop(frames: list[bytes], rounds: int) -> Callable[[], int]:
+    """The least any pipeline from these frames to JSON lines can do: the bare parse, read the
+    scalars `decode` reads, put them in a dict as they are (no nulls, no enum names, no nested
+    messages, no kind), one orjson line, one write to /dev/null. Not a usable decoder: a floor."""
+    parse_any = AnyMessage.FromString
+    parse_order = Order.FromString
+    read = attrgetter(*SCALARS_READ)
+    dumps, option, write = orjson.dumps, orjson.OPT_APPEND_NEWLINE, os.write
+
+    def run() -> int:
+        with open(os.devnull, "wb") as null:
+            fd = null.fileno()
+            for _ in range(rounds):
+                for frame in frames:
+                    fields = read(parse_order(parse_any(parse_any(frame).value).value))
+                    write(fd, dumps(dict(zip(SCALARS_READ, fields, strict=True)), option=option))
+        return rounds * len(frames)
+
+    return run
+
+
 def decode_loop(frames: list[bytes], rounds: int) -> Callable[[], int]:
     """`decode` alone, to tell the decoder's share from the sink's."""
 
@@ -113,12 +136,13 @@ def measure(quick: bool) -> list[Figure]:
             "pipeline": pipeline_loop(frames, rounds),
             "bare": bare_parse_loop(frames, rounds),
             "read": parse_and_read_loop(frames, rounds),
+            "floor": floor_loop(frames, rounds),
             "decode": decode_loop(frames, rounds),
         },
         repeats,
     )
-    pipeline, bare, read_all, decoded = (
-        max(runs[k]) for k in ("pipeline", "bare", "read", "decode")
+    pipeline, bare, read_all, floor, decoded = (
+        max(runs[k]) for k in ("pipeline", "bare", "read", "floor", "decode")
     )
     ratio = bare / pipeline
     events = rounds * len(frames)
@@ -140,6 +164,13 @@ def measure(quick: bool) -> list[Figure]:
             "events/s",
             "a floor for any decoder that turns the fields into Python values",
         ),
+        info(
+            "inprocess.floor",
+            "1. floor: parse, read, dict, orjson, write",
+            floor,
+            "events/s",
+            f"the least any pipeline can do; bare parse / floor = {bare / floor:.2f} x",
+        ),
         below(
             "inprocess.ratio",
             "1. bare parse / pipeline",
@@ -152,5 +183,6 @@ def measure(quick: bool) -> list[Figure]:
     figures[0].details = {"runs": runs["pipeline"], "events_per_run": events}
     figures[1].details = {"runs": runs["bare"]}
     figures[2].details = {"runs": runs["read"]}
-    figures[3].details = {"decode_only_best": decoded, "decode_only_runs": runs["decode"]}
+    figures[3].details = {"runs": runs["floor"]}
+    figures[4].details = {"decode_only_best": decoded, "decode_only_runs": runs["decode"]}
     return figures

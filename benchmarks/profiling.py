@@ -2,7 +2,6 @@
 
     python benchmarks/profiling.py inprocess      # figure 1's loop
     python benchmarks/profiling.py endtoend       # `nubra watch --json` draining a burst
-    python benchmarks/profiling.py endtoend --server sim --buffered
     python benchmarks/profiling.py sim            # the simulator sending to a raw reader
     python benchmarks/profiling.py startup        # import time of `watch --help`
 
@@ -22,7 +21,7 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-from common import BENCH_DIR, ROOT, nubra_env
+from common import ROOT, nubra_env
 from frames import DistinctFrames, sample_frames
 from inprocess import pipeline_loop
 
@@ -35,7 +34,7 @@ RECEIVE_PATH = (
     ("websocket/_socket.py", "recv"),
     ("~", "<method 'recv' of '_socket.socket' objects>"),
     ("websocket/_abnf.py", "validate"),
-    ("benchmarks/buffered_launch.py", "__call__"),
+    ("nubra_cli/stream.py", "_recv"),
 )
 _PREFIXES = (sysconfig.get_paths()["purelib"] + "/", str(ROOT) + "/")
 
@@ -97,12 +96,12 @@ def print_top(stats: pstats.Stats, root: tuple[str, str], top: int, events: int 
                 )
 
 
-def profile_endtoend(tool: str, server_name: str, buffered: bool, events: int, top: int) -> None:
+def profile_endtoend(tool: str, server_name: str, events: int, top: int) -> None:
     from endtoend import burst_server, simulator
 
     burst = DistinctFrames().burst(events)
     server = simulator if server_name == "sim" else burst_server
-    target = [str(BENCH_DIR / "buffered_launch.py")] if buffered else ["-m", "nubra_cli"]
+    target = ["-m", "nubra_cli"]
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "profile.out"
         with server(burst) as (api_url, ws_url), nubra_env(api_url, ws_url) as env:
@@ -158,7 +157,6 @@ def main() -> None:
     parser.add_argument("rounds", nargs="?", type=int, default=15_000, help=argparse.SUPPRESS)
     parser.add_argument("--tool", choices=("cprofile", "pyinstrument"), default="cprofile")
     parser.add_argument("--server", choices=("burst", "sim"), default="burst")
-    parser.add_argument("--buffered", action="store_true", help="through buffered_launch.py")
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
@@ -169,7 +167,7 @@ def main() -> None:
     elif args.what == "sim":
         profile_simulator(args.events, args.top)
     elif args.what == "endtoend":
-        profile_endtoend(args.tool, args.server, args.buffered, args.events, args.top)
+        profile_endtoend(args.tool, args.server, args.events, args.top)
     else:
         from startup import report_imports
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from operator import itemgetter
 from typing import Any, Final
+
+from nubra_cli.wire.fields import BASKET_FIELDS, ORDER_FIELDS, TRADE_FIELDS
 
 #: What makes two events the same update: the order, its state, quantities, trade, price and time.
 _KEY_FIELDS: Final = (
@@ -25,8 +28,26 @@ _KEY_FIELDS: Final = (
 )
 
 
+#: Per kind, one C call that reads its key fields (the kind is the first, so kinds never clash).
+_KEY_OF_KIND: Final = {
+    kind: itemgetter("kind", *(name for name in _KEY_FIELDS[1:] if name in fields))
+    for kind, fields in (
+        ("order", ORDER_FIELDS),
+        ("trade", TRADE_FIELDS),
+        ("basket", BASKET_FIELDS),
+    )
+}
+
+
 def event_key(event: dict[str, Any]) -> tuple[Any, ...]:
     """The identity of an update, ignoring nothing that tells two real updates apart."""
+    key_of = _KEY_OF_KIND.get(event.get("kind", ""))
+    if key_of is not None:
+        try:
+            key: tuple[Any, ...] = key_of(event)
+            return key
+        except KeyError:
+            pass
     get = event.get
     return tuple(get(name) for name in _KEY_FIELDS)
 

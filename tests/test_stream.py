@@ -7,12 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import load_samples, sample_bytes
+from google.protobuf.any_pb2 import Any
 
 from nubra_cli.auth import Credentials, open_session
 from nubra_cli.errors import AuthError, ConfigError, GaveUpError
 from nubra_cli.settings import Endpoints
 from nubra_cli.sim import DEMO_MPIN, DEMO_PHONE, DEMO_TOTP_SECRET, ChaosConfig, SimConfig, Simulator
 from nubra_cli.stream import OrderStream, StreamConfig
+from nubra_cli.wire import encode_order
+from nubra_cli.wire.order_pb2 import Order
 
 SAMPLES = {s["name"]: s for s in load_samples()}
 DEMO = Credentials(phone=DEMO_PHONE, totp_secret=DEMO_TOTP_SECRET, mpin=DEMO_MPIN)
@@ -142,3 +145,36 @@ def test_giving_up_after_max_retries() -> None:
         with pytest.raises(GaveUpError, match="gave up after 2 retries"):
             _take(stream, 1)
     assert sum("reconnecting" in state for state in recorder.states) == 2
+
+
+def test_a_burst_of_frames_of_every_size_arrives_whole_and_in_order() -> None:
+    """Frames from a few bytes to well over the 64 KiB read buffer, back to back: every one
+    cut out exactly, however the reads split them."""
+    template = Order.FromString(
+        Any.FromString(Any.FromString(sample_bytes(SAMPLES["new_order_open"])).value).value
+    )
+    sizes = [
+        0,
+        1,
+        125,
+        126,
+        65_535,
+        65_536,
+        65_537,
+        200_000,
+        *(n * 7_919 % 90_000 for n in range(200)),
+    ]
+    frames: list[bytes | str] = []
+    for number, size in enumerate(sizes):
+        order = Order()
+        order.CopyFrom(template)
+        order.order_id = 500_000 + number
+        order.update_msg = "x" * size
+        frames.append(encode_order(order))
+    with Simulator(SimConfig(frames=frames, rate=0)) as sim:
+        stream, recorder = _stream(sim)
+        events = _take(stream, len(sizes))
+    assert [(e["order_id"], len(e["update_msg"] or "")) for e in events] == [
+        (500_000 + number, size) for number, size in enumerate(sizes)
+    ]
+    assert stream.stats.wire_errors == 0 and recorder.problems == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from itertools import islice
 from operator import attrgetter
 from typing import Any as AnyValue
 from typing import Final, Literal
@@ -124,7 +125,7 @@ _BUILD_BASKET: Final = _compile_builder("basket", BASKET_FIELDS)
 
 def _is_basket(order: Order, read: tuple[AnyValue, ...]) -> bool:
     """Fewer than five fields set (§5). Five non-zero values read already settle it."""
-    if len([*filter(None, read)]) >= _BASKET_FIELD_LIMIT:
+    if len([*islice(filter(None, read), _BASKET_FIELD_LIMIT)]) == _BASKET_FIELD_LIMIT:
         return False
     return len(order.ListFields()) < _BASKET_FIELD_LIMIT
 
