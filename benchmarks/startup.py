@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 
 from common import (
-    BENCH_DIR,
     Figure,
     base_env,
     below,
@@ -52,8 +51,7 @@ def measure(quick: bool) -> list[Figure]:
     runs = 5 if quick else 15
     nubra = nubra_script_command()
     floor = (sys.executable, "-c", "pass")
-    lean = (sys.executable, str(BENCH_DIR / "typer_launch.py"), "watch", "--help")
-    commands = {args: [*nubra, *args] for args in COMMANDS} | {floor: list(floor), lean: list(lean)}
+    commands = {args: [*nubra, *args] for args in COMMANDS} | {floor: list(floor)}
     times: dict[tuple[str, ...], list[float]] = {args: [] for args in commands}
     with tempfile.TemporaryDirectory(prefix="nubra-bench-pyc-") as prefix:
         env = cached_env(prefix)
@@ -78,15 +76,6 @@ def measure(quick: bool) -> list[Figure]:
         figure.details = {"runs_ms": times[args], "command": commands[args]}
         figures.append(figure)
     figures.append(info("startup.python", "4. start-up: python -c pass (floor)", python, "ms"))
-    figures.append(
-        info(
-            "startup.watch_help_lean_typer",
-            "4. experiment: watch --help, no pydantic",
-            median(times[lean]),
-            "ms",
-            "typer_launch.py: Typer lets None through for bool flags, so pydantic is not imported",
-        )
-    )
     # As this shell runs it: an editable checkout under PYTHONDONTWRITEBYTECODE=1 has no .pyc.
     as_is = [run_ms([*nubra, "watch", "--help"], base_env()) for _ in range(max(3, runs // 3))]
     flag = os.environ.get("PYTHONDONTWRITEBYTECODE") or "unset"

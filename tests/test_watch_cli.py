@@ -57,3 +57,22 @@ def test_schema_is_valid_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["wach"]) == 2
     assert "No such command" in capsys.readouterr().err
+
+
+def test_watch_help_does_not_import_pydantic() -> None:
+    """Help is asked for in scripts and at the prompt: it must not pay for pydantic (figure 4)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import io, contextlib, sys\n"
+        "from nubra_cli.cli import run\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    code = run(['watch', '--help'])\n"
+        "print(code, 'pydantic' in sys.modules, '--status' in out.getvalue())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["0", "False", "True"]
