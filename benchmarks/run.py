@@ -3,10 +3,13 @@
     python benchmarks/run.py            # every figure at full size (a few minutes)
     python benchmarks/run.py --quick    # a smoke run under a minute, for CI as a report
     python benchmarks/run.py --only latency,idle
+    python benchmarks/run.py --only vs_sdk   # needs the SDK's venv (benchmarks/README.md)
 
 The results also go to benchmarks/results/latest.json. A missed target never
 makes the exit status non-zero (benchmarks are reports, not tests); a benchmark
-that could not run does.
+that could not run does. A group that needs tools from outside the project
+(vs_sdk: the broker's SDK and websocat) is skipped, with the reason, when they
+are not there.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import inprocess
 import latency
 import memory
 import startup
+import vs_sdk
 from common import BENCH_DIR, ROOT, Figure, format_value
 from frames import samples_source
 
@@ -41,7 +45,10 @@ GROUPS: dict[str, Callable[[bool], list[Figure]]] = {
     "startup": startup.measure,
     "memory": memory.measure,
     "idle": idle.measure,
+    "vs_sdk": vs_sdk.measure,
 }
+#: Groups that need tools from outside the project: each says why it cannot run here, or None.
+OPTIONAL: dict[str, Callable[[], str | None]] = {"vs_sdk": vs_sdk.unavailable}
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "latest.json"
 
 
@@ -134,8 +141,15 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: list[Figure] = []
     failures: dict[str, str] = {}
+    skipped: dict[str, str] = {}
     started = time.monotonic()
     for name in chosen:
+        reason = OPTIONAL[name]() if name in OPTIONAL else None
+        if reason:
+            skipped[name] = reason
+            print(f"--- {name} skipped: {reason}", file=sys.stderr, flush=True)
+            figures.append(Figure(name, f"{name}: skipped", float("nan"), "", note=reason))
+            continue
         print(f"... {name}", file=sys.stderr, flush=True)
         group_started = time.monotonic()
         try:
@@ -163,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": about,
         "figures": [_jsonable(asdict(figure)) for figure in figures],
         "failures": failures,
+        "skipped": skipped,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
